@@ -1,0 +1,67 @@
+"""Engines for the embedded default (SQLite file, WAL) and production (PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+
+
+def hub_home() -> Path:
+    """The folder for config, the embedded database and outbound files (HUB_HOME, default ./.hub)."""
+    return Path(os.environ.get("HUB_HOME", ".hub"))
+
+
+def database_url() -> str:
+    """HUB_DATABASE_URL, or the embedded SQLite file in HUB_HOME."""
+    url = os.environ.get("HUB_DATABASE_URL")
+    if url:
+        return url
+    home = hub_home()
+    home.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{home / 'hub.db'}"
+
+
+def make_engine(url: str | None = None, *, schema: str | None = None, **kw: Any) -> Engine:
+    """An engine tuned for the hub: SQLite in WAL with immediate write transactions,
+    PostgreSQL with an optional schema (search_path) for isolated test runs."""
+    url = url or database_url()
+    schema = schema or os.environ.get("HUB_DATABASE_SCHEMA")
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False}, **kw)
+        _tune_sqlite(engine)
+        return engine
+    kw.setdefault("pool_pre_ping", True)
+    engine = create_engine(url, **kw)
+    if schema:
+
+        @event.listens_for(engine, "connect")
+        def _search_path(dbapi_conn: Any, _record: Any) -> None:
+            with dbapi_conn.cursor() as cur:
+                cur.execute(f'SET search_path TO "{schema}"')
+            dbapi_conn.commit()
+
+    return engine
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        # Take the write lock up front: two writers never deadlock on a lock upgrade.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"

@@ -1,0 +1,225 @@
+"""The hub's tables (SQLAlchemy Core). Every row carries its tenant.
+
+Migrations in `hub/store/migrations` create and change these; `metadata` is the
+reference they are checked against, never `create_all` on a live database.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from hub.store.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+QTY = Numeric(18, 4)
+PRICE = Numeric(18, 6)
+TS = UTCDateTime()
+
+
+def _tenant() -> Column:
+    return Column("tenant", String(64), nullable=False)
+
+
+connections = Table(
+    "connections",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column("name", String(100), nullable=False),
+    Column("adapter", String(40), nullable=False),
+    Column("channel", String(200), nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("secret_refs", JSON, nullable=False),  # key -> ENV VAR name; never the value
+    Column("enabled", Integer, nullable=False, default=1),
+    Column("disabled_reason", Text),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("tenant", "name"),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column("connection", String(100), nullable=False),
+    Column("transport", String(20), nullable=False),
+    Column("transport_id", String(300)),
+    Column("filename", String(500)),
+    Column("content_type", String(100)),
+    Column("headers", JSON, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("body_sha256", String(64), nullable=False),
+    Column("status", String(20), nullable=False),  # received | processed | duplicate | failed
+    Column("format", String(40)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error_step", String(20)),
+    Column("error_code", String(60)),
+    Column("error_message", Text),
+    Column("error_location", JSON),
+    Column("result", JSON),  # documents produced, acks, per-record errors
+    Column("received_at", TS, nullable=False),
+    Column("processed_at", TS),
+    Index(None, "status", "id"),
+    Index(None, "tenant", "connection", "received_at"),
+)
+
+dedup_keys = Table(
+    "dedup_keys",
+    metadata,
+    Column("dedup_key", String(600), primary_key=True),
+    _tenant(),
+    Column("doc_type", String(40), nullable=False),
+    Column("document_id", String(40), nullable=False),
+    Column("message_id", String(40), nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column("source", String(200), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("placed_at", TS),
+    Column("ship_to", JSON, nullable=False),
+    Column("customer", JSON),
+    Column("attributes", JSON, nullable=False),
+    Column("message_id", String(40), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    UniqueConstraint("tenant", "source", "external_id"),
+    Index(None, "tenant", "status"),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("order_id", String(40), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    _tenant(),
+    Column("sku", String(100), nullable=False),
+    Column("quantity", QTY, nullable=False),
+    Column("uom", String(10), nullable=False),
+    Column("unit_price", PRICE, nullable=False),
+    Column("description", Text),
+)
+
+order_events = Table(
+    "order_events",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column("order_id", String(40), nullable=False, index=True),
+    Column("from_status", String(30)),
+    Column("to_status", String(30), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("detail", JSON),
+    Column("at", TS, nullable=False),
+)
+
+nodes = Table(
+    "nodes",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("code", String(60), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("priority", Integer, nullable=False, default=100),  # lower ships first
+    Column("connection", String(100)),  # where released orders go
+    Column("enabled", Integer, nullable=False, default=1),
+)
+
+stock_levels = Table(
+    "stock_levels",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("node", String(60), primary_key=True),
+    Column("sku", String(100), primary_key=True),
+    Column("on_hand", QTY, nullable=False),
+    Column("reserved", QTY, nullable=False),
+    Column("safety", QTY, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Index(None, "tenant", "sku"),
+)
+
+stock_movements = Table(
+    "stock_movements",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column("node", String(60), nullable=False),
+    Column("sku", String(100), nullable=False),
+    Column("delta", QTY, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("reference", String(200)),
+    Column("at", TS, nullable=False),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column("order_id", String(40), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("node", String(60), nullable=False),
+    Column("sku", String(100), nullable=False),
+    Column("quantity", QTY, nullable=False),
+    Column("status", String(20), nullable=False),  # held | released | consumed
+    Column("created_at", TS, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column("connection", String(100), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("idempotency_key", String(300), nullable=False),
+    Column("coalesce_key", String(300)),
+    Column("body", JSON, nullable=False),
+    Column("status", String(20), nullable=False),  # pending | delivering | delivered | dead | superseded
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", TS, nullable=False),
+    Column("lease_until", TS),
+    Column("last_error", Text),
+    Column("last_error_code", String(60)),
+    Column("created_at", TS, nullable=False),
+    Column("delivered_at", TS),
+    UniqueConstraint("tenant", "idempotency_key"),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "tenant", "coalesce_key", "status"),
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("connection", String(100), primary_key=True),
+    Column("stream", String(100), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
