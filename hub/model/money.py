@@ -55,3 +55,9 @@ class Money(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+def decimal_str(value: Decimal) -> str:
+    """A Decimal as plain text without exponent or trailing zeros: 52.0000 -> '52', 1.50 -> '1.5'."""
+    text = format(value.normalize(), "f")
+    return text if text != "-0" else "0"

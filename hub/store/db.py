@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 
 
 def hub_home() -> Path:
@@ -59,8 +61,17 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        # Take the write lock up front: two writers never deadlock on a lock upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front, so two of them never fail on a lock upgrade;
+        # connections opened with read_only() start a plain (deferred) read transaction.
+        readonly = conn.get_execution_options().get("hub_readonly", False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def read_only(engine: Engine) -> Iterator[Connection]:
+    """A connection for reading only: on SQLite it does not take the write lock."""
+    with engine.connect() as conn:
+        yield conn.execution_options(hub_readonly=True)
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -1,0 +1,1 @@
+"""Stock ledger, allocation policies and the allocator the pipeline forwards orders to."""

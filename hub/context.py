@@ -1,0 +1,83 @@
+"""The hub's runtime context: database, adapter registry, tenant, HUB_HOME, and built capabilities."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from hub.errors import ConfigError
+from hub.plugins.capabilities import Capability
+from hub.plugins.config import build_config
+from hub.plugins.manifest import ConnectionContext
+from hub.plugins.registry import Registry, default_registry
+from hub.store.connections import ConnectionRecord, get_connection, list_connections
+from hub.store.db import hub_home, make_engine
+
+
+@dataclass
+class HubContext:
+    """Everything a worker, the CLI or the API needs to act for one tenant."""
+
+    engine: Engine
+    registry: Registry
+    tenant: str = "default"
+    home: Path = field(default_factory=hub_home)
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    _built: dict[tuple[str, Capability], Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_env(cls, *, engine: Engine | None = None, registry: Registry | None = None) -> HubContext:
+        return cls(
+            engine=engine or make_engine(),
+            registry=registry or default_registry(),
+            tenant=os.environ.get("HUB_TENANT", "default"),
+        )
+
+    @property
+    def secrets_file(self) -> Path:
+        return Path(self.environ.get("HUB_SECRETS_FILE", str(self.home / "secrets.env")))
+
+    def connection(self, conn: Connection, name: str) -> ConnectionRecord:
+        record = get_connection(conn, self.tenant, name)
+        assert record is not None
+        return record
+
+    def connections(self, conn: Connection) -> list[ConnectionRecord]:
+        return list_connections(conn, self.tenant)
+
+    def capability(self, record: ConnectionRecord, capability: Capability) -> Any:
+        """The adapter object that provides `capability` for a connection (built once, then cached)."""
+        key = (record.name, capability)
+        if key not in self._built:
+            adapter = self.registry.get(record.adapter)
+            if capability not in adapter.capabilities:
+                raise ConfigError(f"connection {record.name!r} (adapter {adapter.name}) has no {capability}")
+            config = build_config(
+                adapter.config,
+                record.options,
+                record.secret_refs,
+                adapter=adapter.name,
+                connection=record.name,
+                environ=self.environ,
+                secrets_file=self.secrets_file,
+            )
+            ctx = ConnectionContext(
+                connection=record.name,
+                channel=record.channel,
+                tenant=self.tenant,
+                hub_home=self.home,
+                options=dict(record.options),
+            )
+            self._built[key] = adapter.build(capability, config, ctx)
+        return self._built[key]
+
+    def offers(self, record: ConnectionRecord, capability: Capability) -> bool:
+        try:
+            return capability in self.registry.get(record.adapter).capabilities
+        except Exception:
+            return False

@@ -1,0 +1,249 @@
+"""The pipeline runner: claim inbox messages, decode and map, dedup, store, allocate, queue outbound.
+
+One batch is one transaction: a worker killed at any point leaves every message either
+fully processed or untouched and claimable again. Parsing is pure and happens first; a
+message that fails to parse is kept, failed, with its typed error and step. An unexpected
+error rolls the batch back and the messages are retried one by one, so one poison
+message cannot hold up the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from hub.allocation.allocator import Allocator
+from hub.allocation.ledger import StockView, lock_and_load
+from hub.allocation.policy import NodeInfo
+from hub.context import HubContext
+from hub.errors import DecodeError, HubError, RecordError
+from hub.model.ids import new_id, utcnow
+from hub.model.money import decimal_str
+from hub.model.order import Order
+from hub.outbox.enqueue import Outgoing, enqueue
+from hub.pipeline.inbox import InboxStatus, claim, failure_fields, mark_done, to_raw_message
+from hub.pipeline.orders import OrderStore, StoredDocument, Writes
+from hub.plugins.capabilities import Capability
+from hub.plugins.messages import ParseResult
+from hub.store.connections import ConnectionRecord
+
+log = logging.getLogger(__name__)
+
+TRANSPORT_CAPABILITY = {"webhook": Capability.WEBHOOK_RECEIVER, "poll": Capability.POLLER}
+
+
+@dataclass
+class Outcome:
+    message_id: str
+    status: InboxStatus
+    format: str | None = None
+    documents: list[StoredDocument] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    acks: list[dict[str, Any]] = field(default_factory=list)
+    failure: dict[str, Any] | None = None
+
+    def row(self) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "id": self.message_id,
+            "status": self.status,
+            "format": self.format,
+            "result": {"documents": [d.as_dict() for d in self.documents], "errors": self.errors, "acks": self.acks},
+        }
+        if self.failure:
+            row.update(self.failure)
+        return row
+
+
+class UnsupportedDocument(RecordError):
+    code = "unsupported_document"
+
+
+def _is_retryable_db_error(exc: DBAPIError) -> bool:
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if code in {"40001", "40P01", "55P03"}:  # serialization failure, deadlock, lock not available
+        return True
+    return isinstance(exc, OperationalError) and "locked" in str(exc).lower()
+
+
+class Pipeline:
+    """Processes inbox messages for one tenant."""
+
+    def __init__(self, ctx: HubContext, allocator: Allocator | None = None, *, batch_size: int = 50) -> None:
+        self.ctx = ctx
+        self.allocator = allocator or Allocator()
+        self.orders = OrderStore(self.allocator)
+        self.batch_size = batch_size
+
+    # -- entry points -------------------------------------------------------------------------------
+    def run_once(self, *, limit: int | None = None, ids: Sequence[str] | None = None) -> list[Outcome]:
+        """Process one batch of received messages (or exactly `ids`); returns their outcomes."""
+        limit = limit or self.batch_size
+        for attempt in range(8):
+            try:
+                return self._batch(limit, ids)
+            except DBAPIError as exc:
+                if not _is_retryable_db_error(exc) or attempt == 7:
+                    raise
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            except _PoisonInBatch as poison:
+                if len(poison.ids) <= 1:
+                    return self._fail_alone(poison)
+                outcomes: list[Outcome] = []
+                for message_id in poison.ids:
+                    outcomes += self.run_once(limit=1, ids=[message_id])
+                return outcomes
+        return []
+
+    def drain(self, *, max_batches: int | None = None) -> list[Outcome]:
+        """Process until no received message is left."""
+        outcomes: list[Outcome] = []
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            got = self.run_once()
+            if not got:
+                break
+            outcomes += got
+            batches += 1
+        return outcomes
+
+    # -- one batch ----------------------------------------------------------------------------------
+    def _batch(self, limit: int, ids: Sequence[str] | None) -> list[Outcome]:
+        with self.ctx.engine.begin() as conn:
+            rows = claim(conn, limit=limit, ids=ids, tenant=self.ctx.tenant)
+            if not rows:
+                return []
+            connections = {c.name: c for c in self.ctx.connections(conn)}
+            parsed = [(row, self._parse(row, connections)) for row in rows]
+            skus = {
+                line.sku
+                for _, res in parsed
+                if isinstance(res, ParseResult)
+                for doc in res.documents
+                if isinstance(doc, Order)
+                for line in doc.lines
+            }
+            view = lock_and_load(conn, self.ctx.tenant, skus)
+            nodes = self.allocator.nodes(conn, self.ctx.tenant)
+            batch = Writes()
+            outcomes: list[Outcome] = []
+            for row, result in parsed:
+                if isinstance(result, Outcome):
+                    outcomes.append(result)
+                    continue
+                # A message is atomic. With one document a RecordError comes before any write (see
+                # OrderStore); with several, a savepoint undoes the documents stored before the bad one.
+                savepoint = conn.begin_nested() if len(result.documents) > 1 else None
+                snapshot = view.snapshot() if savepoint is not None else None
+                try:
+                    outcomes.append(self._store(conn, row, result, view, nodes, batch))
+                    if savepoint is not None:
+                        savepoint.commit()
+                except RecordError as exc:
+                    if savepoint is not None:
+                        savepoint.rollback()
+                        view.restore(snapshot or {})
+                    outcomes.append(
+                        Outcome(row.id, InboxStatus.FAILED, result.format, failure=failure_fields("store", exc))
+                    )
+                except DBAPIError:
+                    raise
+                except Exception as exc:
+                    raise _PoisonInBatch([r.id for r in rows], exc) from exc
+            batch.flush(conn)
+            batch.outgoing += self._stock_updates(connections, batch.touched_skus, view, nodes)
+            enqueue(conn, self.ctx.tenant, batch.outgoing)
+            mark_done(conn, [o.row() for o in outcomes])
+            return outcomes
+
+    def _parse(self, row: Any, connections: dict[str, ConnectionRecord]) -> ParseResult | Outcome:
+        try:
+            record = connections.get(row.connection)
+            if record is None:
+                raise RecordError(
+                    f"message arrived for unknown connection {row.connection!r}", code="unknown_connection"
+                )
+            capability = TRANSPORT_CAPABILITY.get(row.transport, Capability.FILE_PARSER)
+            parser = self.ctx.capability(record, capability)
+            return parser.parse(to_raw_message(row))
+        except DecodeError as exc:
+            return Outcome(row.id, InboxStatus.FAILED, failure=failure_fields("decode", exc))
+        except HubError as exc:
+            return Outcome(row.id, InboxStatus.FAILED, failure=failure_fields("map", exc))
+        except Exception as exc:  # an adapter bug must not lose the message either
+            log.exception("parser of connection %s crashed on message %s", row.connection, row.id)
+            return Outcome(row.id, InboxStatus.FAILED, failure=failure_fields("decode", exc))
+
+    def _store(
+        self, conn: Connection, row: Any, result: ParseResult, view: StockView, nodes: list[NodeInfo], batch: Writes
+    ) -> Outcome:
+        writes = Writes()
+        stored: list[StoredDocument] = []
+        for doc in result.documents:
+            if isinstance(doc, Order):
+                if doc.tenant != self.ctx.tenant:
+                    raise RecordError(
+                        f"order {doc.external_id} is for tenant {doc.tenant!r}, "
+                        f"the connection belongs to {self.ctx.tenant!r}",
+                        code="wrong_tenant",
+                    )
+                stored.append(self.orders.store(conn, doc, row.id, row.connection, view, nodes, writes))
+            else:
+                raise UnsupportedDocument(f"{type(doc).__name__} documents are not handled by the pipeline yet")
+        batch.extend(writes)
+        acks = [a.model_dump(mode="json") for a in result.acks]
+        errors = [e.as_dict() for e in result.errors]
+        new = any(d.outcome in {"created", "amended"} for d in stored)
+        status = InboxStatus.PROCESSED if new or not stored else InboxStatus.DUPLICATE
+        return Outcome(row.id, status, result.format, stored, errors, acks)
+
+    def _stock_updates(
+        self, connections: dict[str, ConnectionRecord], skus: set[str], view: StockView, nodes: list[NodeInfo]
+    ) -> list[Outgoing]:
+        """Availability after this batch, for every connection that publishes stock (latest state wins)."""
+        if not skus:
+            return []
+        publishers = [
+            c
+            for c in connections.values()
+            if c.enabled
+            and str(c.options.get("publish_stock", "")).lower() in {"1", "true", "yes"}
+            and self.ctx.offers(c, Capability.STOCK_SINK)
+        ]
+        codes = [n.code for n in nodes]
+        now = utcnow().isoformat()
+        out = []
+        for record in publishers:
+            for sku in sorted(skus):
+                available: Decimal = view.total_available(sku, codes)
+                out.append(
+                    Outgoing(
+                        connection=record.name,
+                        kind="stock",
+                        idempotency_key=f"stock:{record.name}:{sku}:{new_id('st')}",
+                        coalesce_key=f"stock:{record.name}:{sku}",
+                        body={"sku": sku, "available": decimal_str(available), "as_of": now},
+                    )
+                )
+        return out
+
+    def _fail_alone(self, poison: _PoisonInBatch) -> list[Outcome]:
+        message_id = poison.ids[0]
+        log.error("message %s failed inside the pipeline: %r", message_id, poison.error)
+        outcome = Outcome(message_id, InboxStatus.FAILED, failure=failure_fields("store", poison.error))
+        with self.ctx.engine.begin() as conn:
+            mark_done(conn, [outcome.row()])
+        return [outcome]
+
+
+class _PoisonInBatch(Exception):
+    def __init__(self, ids: list[str], error: BaseException) -> None:
+        super().__init__(str(error))
+        self.ids = ids
+        self.error = error

@@ -1,0 +1,30 @@
+"""Small dialect-aware SQL helpers shared by the repositories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Insert
+
+
+def insert_ignore(conn: Connection, table: Table, conflict_cols: list[str]) -> Insert:
+    """INSERT ... ON CONFLICT (cols) DO NOTHING for SQLite and PostgreSQL."""
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=conflict_cols)
+
+
+def upsert(conn: Connection, table: Table, conflict_cols: list[str], update: dict[str, Any]) -> Any:
+    """A factory for INSERT ... ON CONFLICT (cols) DO UPDATE SET <update from excluded>."""
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    stmt = dialect.insert(table)
+    values = {k: (stmt.excluded[k] if v is None else v) for k, v in update.items()}
+    return stmt.on_conflict_do_update(index_elements=conflict_cols, set_=values)
+
+
+def for_update_skip_locked(conn: Connection, select: Any) -> Any:
+    """Row claiming: FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's write lock already serialises."""
+    if conn.dialect.name == "postgresql":
+        return select.with_for_update(skip_locked=True)
+    return select
