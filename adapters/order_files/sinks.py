@@ -11,13 +11,12 @@ import tempfile
 from pathlib import Path
 from typing import ClassVar
 
+from adapters.order_files.config import OrderFilesConfig
 from hub.errors import ConfigError, HubError, TransientError
 from hub.mapping import to_jsonable
 from hub.plugins.capabilities import Capability
 from hub.plugins.manifest import ConnectionContext
 from hub.plugins.messages import OutboundMessage
-
-from adapters.order_files.config import OrderFilesConfig
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_NAME = 120
@@ -85,7 +84,7 @@ class _FileSink:
         except OSError as exc:
             kind = OS_ERRORS.get(exc.errno or 0, TransientError)
             reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
-            raise kind(f"cannot write {message.kind} message to {path}: {reason}", code=None) from exc
+            raise kind(f"cannot write {message.kind} message to {path}: {reason}") from exc
 
 
 class FileOrderSink(_FileSink):

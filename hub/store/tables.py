@@ -223,3 +223,10 @@ cursors = Table(
     Column("value", JSON, nullable=False),
     Column("updated_at", TS, nullable=False),
 )
+
+leases = Table(
+    "leases", metadata,
+    Column("name", String(300), primary_key=True),
+    Column("holder", String(100), nullable=False),
+    Column("expires_at", TS, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""The HTTP API face: thin routes over the core."""

@@ -1,0 +1,85 @@
+"""The HTTP API: health, orders, inbox messages, and raw-first webhook intake."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from hub.context import HubContext
+from hub.errors import ConfigError, HubError
+from hub.pipeline.inbox import failure_fields, insert_raw, mark_done
+from hub.plugins.capabilities import Capability
+from hub.plugins.messages import RawMessage
+from hub.store.db import read_only
+from hub.store.orders_read import get_order, list_orders
+from hub.store.tables import inbox
+
+
+def create_app(ctx: HubContext) -> FastAPI:
+    app = FastAPI(title="hub", version="0.1.0")
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        with read_only(ctx.engine) as conn:
+            conn.execute(select(1))
+        return {"status": "ok", "tenant": ctx.tenant}
+
+    @app.get("/orders")
+    def orders(status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        with read_only(ctx.engine) as conn:
+            return list_orders(conn, ctx.tenant, status=status, limit=limit)
+
+    @app.get("/orders/{key}")
+    def order(key: str) -> dict[str, Any]:
+        with read_only(ctx.engine) as conn:
+            found = get_order(conn, ctx.tenant, key)
+        if found is None:
+            raise HTTPException(404, f"no order {key!r}")
+        return found
+
+    @app.get("/messages")
+    def messages(status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        stmt = select(inbox.c.id, inbox.c.connection, inbox.c.transport, inbox.c.filename, inbox.c.status,
+                      inbox.c.error_step, inbox.c.error_code, inbox.c.error_message, inbox.c.received_at)
+        stmt = stmt.where(inbox.c.tenant == ctx.tenant).order_by(inbox.c.id.desc()).limit(limit)
+        if status:
+            stmt = stmt.where(inbox.c.status == status)
+        with read_only(ctx.engine) as conn:
+            return [{**row._mapping, "received_at": row.received_at.isoformat()} for row in conn.execute(stmt)]
+
+    @app.post("/webhooks/{connection}")
+    async def webhook(connection: str, request: Request) -> JSONResponse:
+        """Store the raw delivery first, then verify it; the sender gets 2xx only once it is stored."""
+        body = await request.body()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        with ctx.engine.begin() as conn:
+            record = ctx.connections(conn)
+            match = next((r for r in record if r.name == connection), None)
+            if match is None:
+                raise HTTPException(404, f"no connection {connection!r}")
+            delivery_id = headers.get("x-shopify-webhook-id") or headers.get("x-request-id")
+            message_id = insert_raw(conn, RawMessage(
+                body=body, connection=connection, transport="webhook", transport_id=delivery_id,
+                content_type=headers.get("content-type"), headers=_safe_headers(headers), tenant=ctx.tenant))
+        try:
+            receiver = ctx.capability(match, Capability.WEBHOOK_RECEIVER)
+            receiver.verify(headers, body)
+        except HubError as exc:
+            with ctx.engine.begin() as conn:
+                mark_done(conn, [{"id": message_id, **failure_fields("verify", exc)}])
+            code = 401 if isinstance(exc, ConfigError) else 400
+            return JSONResponse({"error": exc.code, "message": exc.message, "message_id": message_id}, code)
+        return JSONResponse({"message_id": message_id, "status": "received"}, 202)
+
+    return app
+
+
+_SECRET_HEADERS = {"authorization", "cookie", "x-api-key", "proxy-authorization"}
+
+
+def _safe_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Headers worth keeping with the raw message, minus credentials."""
+    return {k: ("[redacted]" if k in _SECRET_HEADERS else v) for k, v in headers.items()}

@@ -1,0 +1,1 @@
+"""Scheduled work: leased polls of connections with persisted cursors."""

@@ -1,0 +1,86 @@
+"""Long-running processes: the worker loop (pipeline + outbox) and `hub serve` (API + workers + scheduler)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+
+from hub.context import HubContext
+
+log = logging.getLogger(__name__)
+
+
+def work_once(ctx: HubContext) -> int:
+    """One round: a pipeline batch and an outbox batch. Returns how many items were handled."""
+    from hub.outbox.worker import OutboxWorker
+    from hub.pipeline.runner import Pipeline
+
+    handled = len(Pipeline(ctx).run_once())
+    handled += len(OutboxWorker(ctx).run_once())
+    return handled
+
+
+def run_worker(ctx: HubContext, *, once: bool = False, idle_exit: float | None = None,
+               stop: threading.Event | None = None, idle_sleep: float = 0.5) -> None:
+    """Process inbox and outbox until stopped (SIGTERM/SIGINT), or once, or after `idle_exit` idle seconds."""
+    stop = stop or _stop_on_signals()
+    idle_since = time.monotonic()
+    while not stop.is_set():
+        try:
+            handled = work_once(ctx)
+        except Exception:
+            log.exception("worker round failed; retrying after a pause")
+            handled = 0
+            stop.wait(2.0)
+        if once:
+            return
+        if handled:
+            idle_since = time.monotonic()
+            continue
+        if idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
+            return
+        stop.wait(idle_sleep)
+
+
+def run_scheduler(ctx: HubContext, *, stop: threading.Event | None = None) -> None:
+    """Run the polling scheduler until stopped."""
+    from hub.scheduler.jobs import build_scheduler
+
+    stop = stop or _stop_on_signals()
+    scheduler = build_scheduler(ctx)
+    scheduler.start()
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown(wait=True)
+
+
+def serve(ctx: HubContext, host: str = "127.0.0.1", port: int = 8080, *, workers: int = 1) -> None:
+    """The embedded default in one process: HTTP API, pipeline/outbox workers and the scheduler."""
+    import uvicorn
+
+    from hub.api.app import create_app
+
+    stop = threading.Event()
+    threads = [threading.Thread(target=run_worker, args=(ctx,), kwargs={"stop": stop}, daemon=True,
+                                name=f"worker-{i}") for i in range(workers)]
+    threads.append(threading.Thread(target=run_scheduler, args=(ctx,), kwargs={"stop": stop}, daemon=True,
+                                    name="scheduler"))
+    for thread in threads:
+        thread.start()
+    try:
+        uvicorn.run(create_app(ctx), host=host, port=port, log_level="info")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    return stop
