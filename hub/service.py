@@ -22,8 +22,14 @@ def work_once(ctx: HubContext) -> int:
     return handled
 
 
-def run_worker(ctx: HubContext, *, once: bool = False, idle_exit: float | None = None,
-               stop: threading.Event | None = None, idle_sleep: float = 0.5) -> None:
+def run_worker(
+    ctx: HubContext,
+    *,
+    once: bool = False,
+    idle_exit: float | None = None,
+    stop: threading.Event | None = None,
+    idle_sleep: float = 0.5,
+) -> None:
     """Process inbox and outbox until stopped (SIGTERM/SIGINT), or once, or after `idle_exit` idle seconds."""
     stop = stop or _stop_on_signals()
     idle_since = time.monotonic()
@@ -64,10 +70,13 @@ def serve(ctx: HubContext, host: str = "127.0.0.1", port: int = 8080, *, workers
     from hub.api.app import create_app
 
     stop = threading.Event()
-    threads = [threading.Thread(target=run_worker, args=(ctx,), kwargs={"stop": stop}, daemon=True,
-                                name=f"worker-{i}") for i in range(workers)]
-    threads.append(threading.Thread(target=run_scheduler, args=(ctx,), kwargs={"stop": stop}, daemon=True,
-                                    name="scheduler"))
+    threads = [
+        threading.Thread(target=run_worker, args=(ctx,), kwargs={"stop": stop}, daemon=True, name=f"worker-{i}")
+        for i in range(workers)
+    ]
+    threads.append(
+        threading.Thread(target=run_scheduler, args=(ctx,), kwargs={"stop": stop}, daemon=True, name="scheduler")
+    )
     for thread in threads:
         thread.start()
     try:

@@ -21,9 +21,15 @@ from tests.support.poll_adapter import POLL_ADAPTER
 
 
 def feed_item(n: int, at: str) -> dict:
-    return {"updated_at": at, "order": {
-        "external_id": f"P{n}", "currency": "USD", "ship_to": {"name": "A", "country_code": "US"},
-        "lines": [{"line_no": 1, "sku": "S", "quantity": 1, "unit_price": "1.00"}]}}
+    return {
+        "updated_at": at,
+        "order": {
+            "external_id": f"P{n}",
+            "currency": "USD",
+            "ship_to": {"name": "A", "country_code": "US"},
+            "lines": [{"line_no": 1, "sku": "S", "quantity": 1, "unit_price": "1.00"}],
+        },
+    }
 
 
 def setup(ctx: HubContext) -> None:

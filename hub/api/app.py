@@ -42,8 +42,17 @@ def create_app(ctx: HubContext) -> FastAPI:
 
     @app.get("/messages")
     def messages(status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        stmt = select(inbox.c.id, inbox.c.connection, inbox.c.transport, inbox.c.filename, inbox.c.status,
-                      inbox.c.error_step, inbox.c.error_code, inbox.c.error_message, inbox.c.received_at)
+        stmt = select(
+            inbox.c.id,
+            inbox.c.connection,
+            inbox.c.transport,
+            inbox.c.filename,
+            inbox.c.status,
+            inbox.c.error_step,
+            inbox.c.error_code,
+            inbox.c.error_message,
+            inbox.c.received_at,
+        )
         stmt = stmt.where(inbox.c.tenant == ctx.tenant).order_by(inbox.c.id.desc()).limit(limit)
         if status:
             stmt = stmt.where(inbox.c.status == status)
@@ -61,9 +70,18 @@ def create_app(ctx: HubContext) -> FastAPI:
             if match is None:
                 raise HTTPException(404, f"no connection {connection!r}")
             delivery_id = headers.get("x-shopify-webhook-id") or headers.get("x-request-id")
-            message_id = insert_raw(conn, RawMessage(
-                body=body, connection=connection, transport="webhook", transport_id=delivery_id,
-                content_type=headers.get("content-type"), headers=_safe_headers(headers), tenant=ctx.tenant))
+            message_id = insert_raw(
+                conn,
+                RawMessage(
+                    body=body,
+                    connection=connection,
+                    transport="webhook",
+                    transport_id=delivery_id,
+                    content_type=headers.get("content-type"),
+                    headers=_safe_headers(headers),
+                    tenant=ctx.tenant,
+                ),
+            )
         try:
             receiver = ctx.capability(match, Capability.WEBHOOK_RECEIVER)
             receiver.verify(headers, body)

@@ -171,6 +171,11 @@ class Pipeline:
                 )
             capability = TRANSPORT_CAPABILITY.get(row.transport, Capability.FILE_PARSER)
             parser = self.ctx.capability(record, capability)
+            if capability is Capability.WEBHOOK_RECEIVER:
+                try:  # again on every run, so a replayed forgery is still refused
+                    parser.verify(dict(row.headers or {}), bytes(row.body))
+                except HubError as exc:
+                    return Outcome(row.id, InboxStatus.FAILED, failure=failure_fields("verify", exc))
             return parser.parse(to_raw_message(row))
         except DecodeError as exc:
             return Outcome(row.id, InboxStatus.FAILED, failure=failure_fields("decode", exc))

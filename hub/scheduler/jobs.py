@@ -41,6 +41,7 @@ def build_scheduler(ctx: HubContext, *, holder: str | None = None) -> Background
             log.exception("poll of %s failed; it will run again at its next tick", name)
 
     for name, interval in polling_connections(ctx):
-        scheduler.add_job(run, "interval", seconds=interval, args=[name], id=f"poll:{name}",
-                          next_run_time=datetime.now(UTC))
+        scheduler.add_job(
+            run, "interval", seconds=interval, args=[name], id=f"poll:{name}", next_run_time=datetime.now(UTC)
+        )
     return scheduler

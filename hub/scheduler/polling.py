@@ -32,8 +32,15 @@ class PollReport:
     stopped: str | None = None
 
 
-def poll_connection(ctx: HubContext, name: str, *, holder: str | None = None, page_limit: int = 100,
-                    max_pages: int = 50, lease_seconds: float = 300) -> PollReport:
+def poll_connection(
+    ctx: HubContext,
+    name: str,
+    *,
+    holder: str | None = None,
+    page_limit: int = 100,
+    max_pages: int = 50,
+    lease_seconds: float = 300,
+) -> PollReport:
     """Poll one connection if this process wins its lease.
 
     Each page's raw messages and the cursor after them are committed together: a crash

@@ -23,8 +23,13 @@ def _order_dict(row: Any, lines: list[Any]) -> dict[str, Any]:
         "ship_to": {k: ship_to.get(k) for k in ("name", "country_code", "postal_code", "city")}
         | {k: v for k, v in ship_to.items() if k not in {"name", "country_code", "postal_code", "city"}},
         "lines": [
-            {"line_no": ln.line_no, "sku": ln.sku, "quantity": decimal_str(ln.quantity), "uom": ln.uom,
-             "unit_price": decimal_str(ln.unit_price)}
+            {
+                "line_no": ln.line_no,
+                "sku": ln.sku,
+                "quantity": decimal_str(ln.quantity),
+                "uom": ln.uom,
+                "unit_price": decimal_str(ln.unit_price),
+            }
             for ln in sorted(lines, key=lambda ln: ln.line_no)
         ],
         "created_at": row.created_at.isoformat(),
@@ -32,8 +37,9 @@ def _order_dict(row: Any, lines: list[Any]) -> dict[str, Any]:
     }
 
 
-def list_orders(conn: Connection, tenant: str, *, status: str | None = None, limit: int = 100,
-                offset: int = 0) -> list[dict[str, Any]]:
+def list_orders(
+    conn: Connection, tenant: str, *, status: str | None = None, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
     stmt = select(orders).where(orders.c.tenant == tenant)
     if status:
         stmt = stmt.where(orders.c.status == status)
@@ -50,7 +56,8 @@ def list_orders(conn: Connection, tenant: str, *, status: str | None = None, lim
 def get_order(conn: Connection, tenant: str, key: str) -> dict[str, Any] | None:
     """By hub id, or by external id (the newest match when several sources share it)."""
     row = conn.execute(
-        select(orders).where(orders.c.tenant == tenant, or_(orders.c.id == key, orders.c.external_id == key))
+        select(orders)
+        .where(orders.c.tenant == tenant, or_(orders.c.id == key, orders.c.external_id == key))
         .order_by(orders.c.id.desc())
     ).first()
     if row is None:
@@ -58,13 +65,13 @@ def get_order(conn: Connection, tenant: str, key: str) -> dict[str, Any] | None:
     lines = conn.execute(select(order_lines).where(order_lines.c.order_id == row.id)).all()
     result = _order_dict(row, list(lines))
     result["reservations"] = [
-        {"line_no": r.line_no, "node": r.node, "sku": r.sku, "quantity": decimal_str(r.quantity),
-         "status": r.status}
+        {"line_no": r.line_no, "node": r.node, "sku": r.sku, "quantity": decimal_str(r.quantity), "status": r.status}
         for r in conn.execute(select(reservations).where(reservations.c.order_id == row.id))
     ]
     result["timeline"] = [
         {"at": e.at.isoformat(), "from": e.from_status, "to": e.to_status, "reason": e.reason, "detail": e.detail}
-        for e in conn.execute(select(order_events).where(order_events.c.order_id == row.id)
-                              .order_by(order_events.c.at, order_events.c.id))
+        for e in conn.execute(
+            select(order_events).where(order_events.c.order_id == row.id).order_by(order_events.c.at, order_events.c.id)
+        )
     ]
     return result

@@ -225,7 +225,8 @@ cursors = Table(
 )
 
 leases = Table(
-    "leases", metadata,
+    "leases",
+    metadata,
     Column("name", String(300), primary_key=True),
     Column("holder", String(100), nullable=False),
     Column("expires_at", TS, nullable=False),
