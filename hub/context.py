@@ -18,6 +18,9 @@ from hub.plugins.registry import Registry, default_registry
 from hub.store.connections import ConnectionRecord, get_connection, list_connections
 from hub.store.db import hub_home, make_engine
 
+HUB_OPTIONS = frozenset({"publish_stock", "poll_interval_seconds"})
+"""Connection options the hub itself reads; they are not passed to the adapter's config."""
+
 
 @dataclass
 class HubContext:
@@ -59,7 +62,7 @@ class HubContext:
                 raise ConfigError(f"connection {record.name!r} (adapter {adapter.name}) has no {capability}")
             config = build_config(
                 adapter.config,
-                record.options,
+                {k: v for k, v in record.options.items() if k not in HUB_OPTIONS},
                 record.secret_refs,
                 adapter=adapter.name,
                 connection=record.name,
@@ -75,6 +78,11 @@ class HubContext:
             )
             self._built[key] = adapter.build(capability, config, ctx)
         return self._built[key]
+
+    def forget(self, connection: str) -> None:
+        """Drop the built capabilities of a connection (after it is stopped, re-configured or re-enabled)."""
+        for key in [k for k in self._built if k[0] == connection]:
+            del self._built[key]
 
     def offers(self, record: ConnectionRecord, capability: Capability) -> bool:
         try:
