@@ -98,7 +98,7 @@ def test_webhook_raw_first_then_verified_and_processed(hub_ctx: HubContext) -> N
         ("W1", "shop:hooks", "3.5")
     ]
     shown = client.get(f"/orders/{listed[0]['id']}").json()
-    assert shown["timeline"][0]["to"] == "received"
+    assert shown["events"][0]["to_status"] == "received"
     assert client.get("/orders/missing").status_code == 404
     assert client.get("/health").json()["status"] == "ok"
     assert [m["status"] for m in client.get("/messages?status=failed").json()] == ["failed"]

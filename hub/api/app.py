@@ -14,7 +14,7 @@ from hub.pipeline.inbox import failure_fields, insert_raw, mark_done
 from hub.plugins.capabilities import Capability
 from hub.plugins.messages import RawMessage
 from hub.store.db import read_only
-from hub.store.orders_read import get_order, list_orders
+from hub.store.queries import Ambiguous, NotFound, get_order, list_orders
 from hub.store.tables import inbox
 
 
@@ -34,11 +34,13 @@ def create_app(ctx: HubContext) -> FastAPI:
 
     @app.get("/orders/{key}")
     def order(key: str) -> dict[str, Any]:
-        with read_only(ctx.engine) as conn:
-            found = get_order(conn, ctx.tenant, key)
-        if found is None:
-            raise HTTPException(404, f"no order {key!r}")
-        return found
+        try:
+            with read_only(ctx.engine) as conn:
+                return get_order(conn, ctx.tenant, key)
+        except NotFound as exc:
+            raise HTTPException(404, str(exc)) from None
+        except Ambiguous as exc:
+            raise HTTPException(409, str(exc)) from None
 
     @app.get("/messages")
     def messages(status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:

@@ -1,0 +1,172 @@
+"""The demo scenario: a small network on SQLite fed with fixture files, returning what happened."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from hub.allocation.ledger import set_node
+from hub.allocation.stock_import import import_stock_csv
+from hub.context import HubContext
+from hub.pipeline.ingest import ingest_path
+from hub.pipeline.runner import Pipeline
+from hub.plugins.registry import default_registry
+from hub.store import queries
+from hub.store.connections import ConnectionRecord, add_connection
+from hub.store.db import make_engine, read_only
+from hub.store.migrate import upgrade
+from hub.store.tables import reservations
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures" / "demo"
+DEFAULT_HOME = Path(".hub") / "demo"
+MARKER = ".hub-demo"
+
+
+class DemoError(RuntimeError):
+    """The demo cannot run (for example, it was pointed at a folder it did not create)."""
+
+
+@dataclass
+class DemoSummary:
+    """What the scenario did, for the CLI to print and tests to check."""
+
+    home: str
+    files: list[dict[str, Any]] = field(default_factory=list)
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    orders_by_status: dict[str, int] = field(default_factory=dict)
+    stock_before: list[dict[str, Any]] = field(default_factory=list)
+    stock_after: list[dict[str, Any]] = field(default_factory=list)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    outbound_files: list[str] = field(default_factory=list)
+    failed_messages: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def delivered(self) -> int:
+        return sum(1 for d in self.deliveries if d["outcome"] == "delivered")
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for f in self.files if f["status"] == "duplicate")
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"delivered": self.delivered, "duplicates": self.duplicates}
+
+
+def fresh_home(home: Path) -> None:
+    """Wipe and recreate the demo folder, refusing to delete a non-empty folder the demo did not create."""
+    if home.exists():
+        if any(home.iterdir()) and not (home / MARKER).exists():
+            raise DemoError(f"{home} exists and was not made by `hub demo`; choose another --home or empty it")
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    (home / MARKER).write_text("made by `hub demo`; wiped at each run\n", encoding="utf-8")
+
+
+def load_network(fixtures: Path) -> dict[str, Any]:
+    with (fixtures / "network.yaml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def setup(ctx: HubContext, network: dict[str, Any], fixtures: Path) -> None:
+    """Connections and nodes from network.yaml, stock from its CSV."""
+    with ctx.engine.begin() as conn:
+        for c in network["connections"]:
+            add_connection(
+                conn,
+                ConnectionRecord(
+                    name=c["name"],
+                    adapter=c["adapter"],
+                    channel=c.get("channel", c["name"]),
+                    tenant=ctx.tenant,
+                    options=dict(c.get("options") or {}),
+                ),
+            )
+        for n in network["nodes"]:
+            set_node(
+                conn, ctx.tenant, n["code"], priority=n["priority"], connection=n.get("connection"), name=n["name"]
+            )
+    import_stock_csv(ctx.engine, ctx.tenant, fixtures / network["stock"])
+
+
+def order_nodes(ctx: HubContext) -> dict[str, str]:
+    with read_only(ctx.engine) as conn:
+        rows = conn.execute(
+            select(reservations.c.order_id, reservations.c.node).where(reservations.c.status == "held").distinct()
+        )
+        return {order_id: node for order_id, node in rows}
+
+
+def run_demo(home: Path | None = None, *, fixtures: Path = FIXTURES) -> DemoSummary:
+    """Run the whole scenario in `home` (wiped first) on its own SQLite file; returns the summary."""
+    from hub.outbox.worker import OutboxWorker
+
+    started = time.monotonic()
+    home = home or DEFAULT_HOME
+    fresh_home(home)
+    network = load_network(fixtures)
+    engine = make_engine(f"sqlite:///{home / 'hub.db'}")
+    try:
+        upgrade(engine)
+        ctx = HubContext(engine=engine, registry=default_registry(), home=home, environ=dict(os.environ))
+        setup(ctx, network, fixtures)
+        summary = DemoSummary(home=str(home))
+        with read_only(engine) as conn:
+            summary.stock_before = queries.stock(conn, ctx.tenant)
+
+        pipeline = Pipeline(ctx)
+        for arrival in network["arrivals"]:
+            path = (fixtures / arrival["file"]).resolve()
+            report = ingest_path(pipeline, path, connection=arrival["connection"]).as_dict()
+            report["path"] = path.name
+            summary.files.append(report | {"connection": arrival["connection"], "note": arrival.get("note", "")})
+
+        results = OutboxWorker(ctx).drain()
+        summary.deliveries = [
+            {
+                "id": r.id,
+                "connection": r.connection,
+                "kind": r.kind,
+                "outcome": r.outcome,
+                "attempts": r.attempts,
+                "error": r.error,
+            }
+            for r in results
+        ]
+        nodes = order_nodes(ctx)
+        with read_only(engine) as conn:
+            summary.stock_after = queries.stock(conn, ctx.tenant)
+            summary.orders_by_status = queries.order_counts(conn, ctx.tenant)
+            summary.orders = [
+                {
+                    "id": o["id"],
+                    "source": o["source"],
+                    "external_id": o["external_id"],
+                    "status": o["status"],
+                    "node": nodes.get(o["id"]),
+                    "lines": len(o["lines"]),
+                }
+                for o in queries.list_orders(conn, ctx.tenant)
+            ]
+            summary.failed_messages = [
+                {"id": m["id"], "connection": m["connection"], "filename": m["filename"], "error": m["error"]}
+                for m in queries.list_inbox(conn, ctx.tenant, status="failed")
+            ]
+        outbound = home / "outbound"
+        summary.outbound_files = (
+            sorted(str(p.relative_to(home)) for p in outbound.rglob("*.json") if p.is_file())
+            if outbound.exists()
+            else []
+        )
+        summary.seconds = round(time.monotonic() - started, 2)
+        return summary
+    finally:
+        engine.dispose()

@@ -1,0 +1,79 @@
+"""The demo scenario end to end: what it reports must be what happened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hub.cli.main import app
+from hub.demo import MARKER, DemoError, run_demo
+
+
+@pytest.fixture(scope="module")
+def summary(tmp_path_factory: pytest.TempPathFactory):
+    return run_demo(tmp_path_factory.mktemp("demo") / "home")
+
+
+def test_orders_from_two_sources_and_duplicate_collapsed(summary) -> None:
+    assert len(summary.orders) == 7
+    assert {o["source"] for o in summary.orders} == {"webshop", "marketplace"}
+    assert [f["status"] for f in summary.files] == ["accepted", "duplicate", "accepted", "rejected"]
+    assert summary.duplicates == 1
+    assert sum(summary.orders_by_status.values()) == 7
+    assert summary.orders_by_status.get("backordered") == 1
+
+
+def test_malformed_message_is_kept_with_its_error(summary) -> None:
+    (failed,) = summary.failed_messages
+    assert failed["id"].startswith("msg_") and failed["filename"] == "bad-json.jsonl"
+    assert failed["error"]["code"] == "decode_error"
+    assert failed["error"]["location"]["line"] == 2
+
+
+def test_stock_is_reserved_at_both_nodes(summary) -> None:
+    before = {(r["node"], r["sku"]): r for r in summary.stock_before}
+    after = {(r["node"], r["sku"]): r for r in summary.stock_after}
+    assert all(r["reserved"] == "0" for r in before.values())
+    assert after["BER", "STICKER-PACK"]["reserved"] == "10"
+    assert after["AMS", "GRINDER-HND"]["available"] == "0"
+    assert {o["node"] for o in summary.orders} == {"BER", "AMS", None}
+
+
+def test_releases_are_delivered_to_the_file_sinks(summary) -> None:
+    releases = [d for d in summary.deliveries if d["kind"] == "order_release"]
+    assert len(releases) == 6 and all(d["outcome"] == "delivered" for d in releases)
+    assert summary.delivered >= 6
+    written = [f for f in summary.outbound_files if "order_release" in f]
+    assert len(written) == 6
+    assert {Path(f).parent.name for f in written} == {"wms-berlin", "wms-amsterdam"}
+    assert all((Path(summary.home) / f).is_file() for f in summary.outbound_files)
+
+
+def test_stock_is_published_to_the_channel(summary) -> None:
+    stock = [d for d in summary.deliveries if d["kind"] == "stock"]
+    assert stock and all(d["outcome"] in {"delivered", "superseded"} for d in stock)
+    assert any(f.startswith("outbound/webshop-stock/") for f in summary.outbound_files)
+
+
+def test_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "precious.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(DemoError):
+        run_demo(tmp_path)
+    assert (tmp_path / "precious.txt").exists()
+
+
+def test_demo_reruns_in_the_same_folder(tmp_path: Path) -> None:
+    home = tmp_path / "again"
+    run_demo(home)
+    assert (home / MARKER).exists()
+    assert len(run_demo(home).orders) == 7
+
+
+def test_hub_demo_command_prints_the_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "160")
+    result = CliRunner().invoke(app, ["demo", "--home", str(tmp_path / "cli")])
+    assert result.exit_code == 0, result.output
+    for text in ("Files received", "duplicate", "Orders (7)", "Stock before -> after", "Outbox", "messages replay"):
+        assert text in result.stdout
