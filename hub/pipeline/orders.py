@@ -152,19 +152,8 @@ class OrderStore:
                 updated_at=now,
             )
         )
-        writes.lines += _line_rows(order, order_id)
-        writes.events.append(
-            _event(
-                order.tenant,
-                order_id,
-                None,
-                OrderStatus.RECEIVED,
-                f"received from connection {connection} (message {message_id})",
-                {"message_id": message_id, "revision": order.revision},
-            )
-        )
-        self._after_allocation(order, order_id, allocation, writes)
-        return StoredDocument("order", order.external_id, order_id, "created", allocation.status)
+        reason = f"received from connection {connection} (message {message_id})"
+        return self._record(order, order_id, None, reason, message_id, allocation, "created", writes)
 
     def _amend(
         self,
@@ -204,19 +193,26 @@ class OrderStore:
                 updated_at=utcnow(),
             )
         )
+        reason = f"amended to revision {order.revision} from connection {connection}"
+        return self._record(order, order_id, status, reason, message_id, allocation, "amended", writes)
+
+    def _record(
+        self,
+        order: Order,
+        order_id: str,
+        before: OrderStatus | None,
+        reason: str,
+        message_id: str,
+        allocation: Allocation,
+        outcome: str,
+        writes: Writes,
+    ) -> StoredDocument:
+        """Gather the lines, the 'received' event and what allocation decided, for the batch to write."""
         writes.lines += _line_rows(order, order_id)
-        writes.events.append(
-            _event(
-                order.tenant,
-                order_id,
-                status,
-                OrderStatus.RECEIVED,
-                f"amended to revision {order.revision} from connection {connection}",
-                {"message_id": message_id, "revision": order.revision},
-            )
-        )
+        detail = {"message_id": message_id, "revision": order.revision}
+        writes.events.append(_event(order.tenant, order_id, before, OrderStatus.RECEIVED, reason, detail))
         self._after_allocation(order, order_id, allocation, writes)
-        return StoredDocument("order", order.external_id, order_id, "amended", allocation.status)
+        return StoredDocument("order", order.external_id, order_id, outcome, allocation.status)
 
     def _after_allocation(self, order: Order, order_id: str, allocation: Allocation, writes: Writes) -> None:
         detail = dict(allocation.detail)
