@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict, SecretStr
 from sqlalchemy import select
@@ -62,11 +63,9 @@ ORDER = {
 }
 
 
-def sign(body: bytes, secret: str = "s3cr3t-value") -> str:
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-
-
-def test_webhook_raw_first_then_verified_and_processed(hub_ctx: HubContext) -> None:
+@pytest.fixture
+def client(hub_ctx: HubContext) -> TestClient:
+    """An API client for a hub with one signed-webhook connection, `hooks`."""
     hub_ctx.registry.register(HOOK_ADAPTER)
     hub_ctx.environ = {**hub_ctx.environ, "HOOK_SECRET": "s3cr3t-value"}
     with hub_ctx.engine.begin() as conn:
@@ -76,7 +75,14 @@ def test_webhook_raw_first_then_verified_and_processed(hub_ctx: HubContext) -> N
                 name="hooks", adapter="test_hook", channel="shop:hooks", secret_refs={"signing_secret": "HOOK_SECRET"}
             ),
         )
-    client = TestClient(create_app(hub_ctx))
+    return TestClient(create_app(hub_ctx))
+
+
+def sign(body: bytes, secret: str = "s3cr3t-value") -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def test_webhook_raw_first_then_verified_and_processed(hub_ctx: HubContext, client: TestClient) -> None:
     body = json.dumps(ORDER).encode()
     ok = client.post(
         "/webhooks/hooks",
@@ -104,19 +110,9 @@ def test_webhook_raw_first_then_verified_and_processed(hub_ctx: HubContext) -> N
     assert [m["status"] for m in client.get("/messages?status=failed").json()] == ["failed"]
 
 
-def test_replayed_forgery_is_refused_again(hub_ctx: HubContext) -> None:
+def test_replayed_forgery_is_refused_again(hub_ctx: HubContext, client: TestClient) -> None:
     from hub.pipeline.inbox import requeue
 
-    hub_ctx.registry.register(HOOK_ADAPTER)
-    hub_ctx.environ = {**hub_ctx.environ, "HOOK_SECRET": "s3cr3t-value"}
-    with hub_ctx.engine.begin() as conn:
-        add_connection(
-            conn,
-            ConnectionRecord(
-                name="hooks", adapter="test_hook", channel="shop:hooks", secret_refs={"signing_secret": "HOOK_SECRET"}
-            ),
-        )
-    client = TestClient(create_app(hub_ctx))
     assert (
         client.post(
             "/webhooks/hooks", content=json.dumps(ORDER).encode(), headers={"x-signature": "forged"}
