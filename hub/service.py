@@ -69,7 +69,9 @@ def serve(ctx: HubContext, host: str = "127.0.0.1", port: int = 8080, *, workers
 
     from hub.api.app import create_app
 
-    stop = threading.Event()
+    # Uvicorn handles SIGTERM/SIGINT itself, then re-raises the signal once it has shut down; our
+    # handler then stops the workers and the scheduler, which finish their round and exit cleanly.
+    stop = _stop_on_signals()
     threads = [
         threading.Thread(target=run_worker, args=(ctx,), kwargs={"stop": stop}, daemon=True, name=f"worker-{i}")
         for i in range(workers)
