@@ -82,3 +82,8 @@ def test_ids_and_dedup_keys() -> None:
     ref = DocumentRef(source="shopify:acme", external_id="1001", revision=2)
     assert ref.dedup_key("order") == "default|shopify:acme|order|1001|2"
     assert OrderLine(line_no=1, sku="A", quantity=Decimal(3), unit_price=Decimal(1)).qty.value == 3
+
+
+def test_ids_sort_in_creation_order() -> None:
+    ids = [new_id("evt") for _ in range(2000)]
+    assert ids == sorted(ids) and len(set(ids)) == 2000

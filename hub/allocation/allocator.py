@@ -1,4 +1,4 @@
-"""The allocation seam the pipeline forwards orders to: choose a node, reserve atomically, record why."""
+"""The allocation seam the pipeline forwards orders to: choose a node, reserve in the locked view, record why."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, select
 
-from hub.allocation.ledger import StockView, reserve, unreserve
+from hub.allocation.ledger import StockView
 from hub.allocation.policy import AllocationPolicy, HighestPriorityCompleteNode, NodeInfo
 from hub.model.ids import new_id, utcnow
 from hub.model.order import Order, OrderStatus
@@ -16,7 +16,7 @@ from hub.store.tables import nodes
 
 @dataclass
 class Allocation:
-    """The outcome for one order, with the rows to write."""
+    """The outcome for one order, with the reservation rows to write."""
 
     status: OrderStatus
     node: NodeInfo | None
@@ -26,7 +26,12 @@ class Allocation:
 
 
 class Allocator:
-    """Runs a policy, then reserves with guarded updates; falls back to the next node if a guard refuses."""
+    """Runs a policy over the batch's stock view, then reserves every line at the chosen node.
+
+    If the node cannot take every line after all (a policy that misjudged), what it reserved is
+    given back and the policy is asked again without that node. The view's changes reach the
+    database through `apply_reservations`, whose guarded UPDATE is the last word on availability.
+    """
 
     def __init__(self, policy: AllocationPolicy | None = None) -> None:
         self.policy = policy or HighestPriorityCompleteNode()
@@ -39,50 +44,44 @@ class Allocator:
         )
         return [NodeInfo(r.code, r.priority, r.connection) for r in rows]
 
-    def allocate(
-        self, conn: Connection, order: Order, order_id: str, view: StockView, candidates: list[NodeInfo]
-    ) -> Allocation:
+    def allocate(self, order: Order, order_id: str, view: StockView, candidates: list[NodeInfo]) -> Allocation:
         remaining = list(candidates)
-        tried: list[str] = []
+        refused: list[str] = []
         while True:
             choice = self.policy.choose(order, view, remaining)
             detail: dict[str, object] = {"policy": self.policy.name, "considered": choice.considered}
+            if refused:
+                detail["could_not_reserve_at"] = refused
             if choice.node is None:
-                if tried:
-                    detail["guard_refused"] = tried
                 return Allocation(OrderStatus.BACKORDERED, None, choice.reason, detail)
             node = next(n for n in remaining if n.code == choice.node)
-            done = self._reserve_all(conn, order, order_id, node, view)
-            if done is not None:
-                return Allocation(OrderStatus.ALLOCATED, node, choice.reason, detail, done)
-            tried.append(node.code)
+            rows = self._reserve_all(order, order_id, node, view)
+            if rows is not None:
+                return Allocation(OrderStatus.ALLOCATED, node, choice.reason, detail, rows)
+            refused.append(node.code)
             remaining = [n for n in remaining if n.code != node.code]
 
-    def _reserve_all(
-        self, conn: Connection, order: Order, order_id: str, node: NodeInfo, view: StockView
-    ) -> list[dict[str, object]] | None:
+    @staticmethod
+    def _reserve_all(order: Order, order_id: str, node: NodeInfo, view: StockView) -> list[dict[str, object]] | None:
         made: list[tuple[str, Decimal]] = []
-        rows: list[dict[str, object]] = []
-        now = utcnow()
         for line in order.lines:
-            if not reserve(conn, order.tenant, node.code, line.sku, line.quantity):
-                for sku, qty in made:  # the guard refused: give back what this node reserved
-                    unreserve(conn, order.tenant, node.code, sku, qty)
-                    view.note_reserved(node.code, sku, -qty)
+            if not view.reserve(node.code, line.sku, line.quantity):
+                for sku, qty in made:
+                    view.release(node.code, sku, qty)
                 return None
-            view.note_reserved(node.code, line.sku, line.quantity)
             made.append((line.sku, line.quantity))
-            rows.append(
-                {
-                    "id": new_id("res"),
-                    "tenant": order.tenant,
-                    "order_id": order_id,
-                    "line_no": line.line_no,
-                    "node": node.code,
-                    "sku": line.sku,
-                    "quantity": line.quantity,
-                    "status": "held",
-                    "created_at": now,
-                }
-            )
-        return rows
+        now = utcnow()
+        return [
+            {
+                "id": new_id("res"),
+                "tenant": order.tenant,
+                "order_id": order_id,
+                "line_no": line.line_no,
+                "node": node.code,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "status": "held",
+                "created_at": now,
+            }
+            for line in order.lines
+        ]

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
+from hub.errors import TransientError
 from hub.model.ids import new_id, utcnow
 from hub.store.sql import insert_ignore, upsert
-from hub.store.tables import nodes, stock_levels, stock_movements
+from hub.store.tables import QTY, nodes, stock_levels, stock_movements
 
 
 @dataclass
@@ -27,10 +28,16 @@ class Level:
 
 
 class StockView:
-    """The levels of some SKUs at every node, as read (and, on PostgreSQL, locked) in this transaction."""
+    """The levels of some SKUs at every node, as read (and locked) in this transaction.
+
+    While the transaction holds the rows (FOR UPDATE on PostgreSQL, the write lock on SQLite) the
+    view is authoritative: allocation reserves in the view, and `apply_reservations` writes the net
+    change per row once, with a guarded UPDATE that still refuses to take more than is available.
+    """
 
     def __init__(self, levels: Iterable[Level] = ()) -> None:
         self._levels: dict[tuple[str, str], Level] = {(lv.node, lv.sku): lv for lv in levels}
+        self.deltas: dict[tuple[str, str], Decimal] = {}
 
     def get(self, node: str, sku: str) -> Level | None:
         return self._levels.get((node, sku))
@@ -42,17 +49,24 @@ class StockView:
     def total_available(self, sku: str, node_codes: Iterable[str]) -> Decimal:
         return sum((self.available(n, sku) for n in node_codes), Decimal(0))
 
-    def snapshot(self) -> dict[tuple[str, str], Decimal]:
-        return {key: level.reserved for key, level in self._levels.items()}
+    def reserve(self, node: str, sku: str, qty: Decimal) -> bool:
+        """Reserve in the view if that much is available; remembered for apply_reservations."""
+        level = self.get(node, sku)
+        if level is None or level.available < qty:
+            return False
+        self._change(level, qty)
+        return True
 
-    def restore(self, snapshot: dict[tuple[str, str], Decimal]) -> None:
-        for key, reserved in snapshot.items():
-            self._levels[key].reserved = reserved
+    def release(self, node: str, sku: str, qty: Decimal) -> None:
+        level = self.get(node, sku)
+        if level is None:  # a row the batch did not load: still give the stock back
+            level = self._levels[(node, sku)] = Level(node, sku, Decimal(0), Decimal(0), Decimal(0))
+        self._change(level, -qty)
 
-    def note_reserved(self, node: str, sku: str, qty: Decimal) -> None:
-        level = self._levels.get((node, sku))
-        if level is not None:
-            level.reserved += qty
+    def _change(self, level: Level, qty: Decimal) -> None:
+        level.reserved += qty
+        key = (level.node, level.sku)
+        self.deltas[key] = self.deltas.get(key, Decimal(0)) + qty
 
 
 def lock_and_load(conn: Connection, tenant: str, skus: Iterable[str]) -> StockView:
@@ -89,6 +103,30 @@ def reserve(conn: Connection, tenant: str, node: str, sku: str, qty: Decimal) ->
         .values(reserved=t.reserved + qty, updated_at=utcnow())
     )
     return result.rowcount == 1
+
+
+class ReservationConflict(TransientError):
+    """A guarded update found less stock than the locked view said: retry the whole batch."""
+
+    code = "reservation_conflict"
+
+
+def apply_reservations(conn: Connection, tenant: str, view: StockView) -> None:
+    """Write the view's net reservation changes: one guarded UPDATE per row, sent as one batch, in key order."""
+    t = stock_levels.c
+    now = utcnow()
+    ups = [{"b_node": n, "b_sku": s, "b_qty": q} for (n, s), q in sorted(view.deltas.items()) if q > 0]
+    downs = [{"b_node": n, "b_sku": s, "b_qty": -q} for (n, s), q in sorted(view.deltas.items()) if q < 0]
+    row = (t.tenant == tenant) & (t.node == bindparam("b_node")) & (t.sku == bindparam("b_sku"))
+    qty = bindparam("b_qty", type_=QTY)
+    if ups:
+        guarded = stock_levels.update().where(row, t.on_hand - t.reserved - t.safety >= qty)
+        result = conn.execute(guarded.values(reserved=t.reserved + qty, updated_at=now), ups)
+        if result.rowcount != len(ups):
+            raise ReservationConflict(f"{len(ups) - result.rowcount} of {len(ups)} reservations found too little stock")
+    if downs:
+        conn.execute(stock_levels.update().where(row).values(reserved=t.reserved - qty, updated_at=now), downs)
+    view.deltas.clear()
 
 
 def unreserve(conn: Connection, tenant: str, node: str, sku: str, qty: Decimal) -> None:

@@ -1,4 +1,10 @@
-"""Storing an order: dedup on its idempotency key, create or amend, allocate, and queue what follows."""
+"""The orders of one pipeline batch: plan (dedup, create or amend), allocate, and gather the rows to write.
+
+Everything that can make a message fail (an amendment that comes too late) is decided while
+planning, before anything is written, so a message is atomic without a savepoint. Statements
+are per batch, not per order: one look-up of known orders, one multi-row claim of idempotency
+keys, one locked read of the stock rows, then batched inserts.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 
 from hub.allocation.allocator import Allocation, Allocator
-from hub.allocation.ledger import StockView, unreserve
+from hub.allocation.ledger import StockView
 from hub.allocation.policy import NodeInfo
 from hub.errors import AmendmentRejected
 from hub.model.ids import new_id, utcnow
@@ -20,23 +26,22 @@ from hub.store.tables import dedup_keys, order_events, order_lines, orders, rese
 
 @dataclass
 class Writes:
-    """Rows gathered while processing messages, written once per batch."""
+    """Rows gathered while processing a batch, written once at its end."""
 
+    orders: list[dict[str, Any]] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     reservations: list[dict[str, Any]] = field(default_factory=list)
     outgoing: list[Outgoing] = field(default_factory=list)
     touched_skus: set[str] = field(default_factory=set)
 
-    def extend(self, other: Writes) -> None:
-        self.lines += other.lines
-        self.events += other.events
-        self.reservations += other.reservations
-        self.outgoing += other.outgoing
-        self.touched_skus |= other.touched_skus
-
     def flush(self, conn: Connection) -> None:
-        for table, rows in ((order_lines, self.lines), (order_events, self.events), (reservations, self.reservations)):
+        for table, rows in (
+            (orders, self.orders),
+            (order_lines, self.lines),
+            (order_events, self.events),
+            (reservations, self.reservations),
+        ):
             if rows:
                 conn.execute(table.insert(), rows)
 
@@ -59,162 +64,224 @@ class StoredDocument:
         }
 
 
-def claim_dedup_key(
-    conn: Connection, key: str, tenant: str, doc_type: str, document_id: str, message_id: str
-) -> str | None:
-    """Record the idempotency key; None if it was new, else the id of the document that has it."""
-    inserted = conn.execute(
-        insert_ignore(conn, dedup_keys, ["dedup_key"])
-        .values(
-            dedup_key=key,
-            tenant=tenant,
-            doc_type=doc_type,
-            document_id=document_id,
-            message_id=message_id,
-            created_at=utcnow(),
-        )
-        .returning(dedup_keys.c.dedup_key)
-    ).first()
-    if inserted is not None:
-        return None
-    return conn.execute(select(dedup_keys.c.document_id).where(dedup_keys.c.dedup_key == key)).scalar_one()
+@dataclass(frozen=True)
+class Known:
+    """An order already in the store."""
+
+    id: str
+    revision: int
+    status: OrderStatus
 
 
-class OrderStore:
-    """What happens to one canonical order inside the pipeline's transaction."""
+@dataclass
+class Planned:
+    """What the batch will do with one order document."""
 
-    def __init__(self, allocator: Allocator) -> None:
+    order: Order
+    message_id: str
+    connection: str
+    key: str
+    action: str  # create | amend | duplicate | stale
+    order_id: str
+    known: Known | None = None
+    same_as: Planned | None = None  # a duplicate of another document in this batch
+    status: str | None = None
+
+    def stored(self) -> StoredDocument:
+        if self.same_as is not None:
+            return StoredDocument("order", self.order.external_id, self.same_as.order_id, "duplicate",
+                                  self.same_as.status)
+        outcome = {"create": "created", "amend": "amended"}.get(self.action, self.action)
+        return StoredDocument("order", self.order.external_id, self.order_id, outcome, self.status)
+
+
+class DeferToNextBatch(Exception):
+    """Another revision of the same order is already in this batch; the message waits for the next one."""
+
+
+class OrderBatch:
+    """Plans and stores the orders of one batch, inside the pipeline's transaction."""
+
+    def __init__(self, conn: Connection, tenant: str, allocator: Allocator) -> None:
+        self.conn = conn
+        self.tenant = tenant
         self.allocator = allocator
+        self.planned: list[Planned] = []
+        self._known: dict[tuple[str, str], Known] = {}
+        self._by_key: dict[str, Planned] = {}
+        self._names: set[tuple[str, str]] = set()
 
-    def store(
-        self,
-        conn: Connection,
-        order: Order,
-        message_id: str,
-        connection: str,
-        view: StockView,
-        nodes: list[NodeInfo],
-        writes: Writes,
-    ) -> StoredDocument:
-        new_order_id = new_id("ord")
-        existing_id = claim_dedup_key(
-            conn, order.ref.dedup_key(Order.doc_type), order.tenant, Order.doc_type, new_order_id, message_id
+    def load_known(self, docs: list[Order]) -> None:
+        """One look-up of the orders these documents may already be."""
+        names = {(d.source, d.external_id) for d in docs}
+        if not names:
+            return
+        # tenant, source IN, external_id IN: served by the (tenant, source, external_id) unique index.
+        rows = self.conn.execute(
+            select(orders.c.id, orders.c.source, orders.c.external_id, orders.c.revision, orders.c.status).where(
+                orders.c.tenant == self.tenant,
+                orders.c.source.in_(sorted({s for s, _ in names})),
+                orders.c.external_id.in_(sorted({e for _, e in names})),
+            )
         )
-        if existing_id is not None:
-            return StoredDocument("order", order.external_id, existing_id, "duplicate")
-        current = conn.execute(
-            select(orders.c.id, orders.c.revision, orders.c.status).where(
-                orders.c.tenant == order.tenant,
-                orders.c.source == order.source,
-                orders.c.external_id == order.external_id,
-            )
-        ).first()
-        if current is None:
-            return self._create(conn, order, new_order_id, message_id, connection, view, nodes, writes)
-        if order.revision <= current.revision:
-            return StoredDocument("order", order.external_id, current.id, "stale", current.status)
-        status = OrderStatus(current.status)
-        if status not in AMENDABLE:
-            raise AmendmentRejected(
-                f"order {order.external_id} revision {order.revision} arrived while the order is {status}; "
-                f"it can only be amended while {', '.join(sorted(AMENDABLE))}"
-            )
-        return self._amend(conn, order, current.id, status, message_id, connection, view, nodes, writes)
+        for r in rows:
+            if (r.source, r.external_id) in names:
+                self._known[(r.source, r.external_id)] = Known(r.id, r.revision, OrderStatus(r.status))
 
-    def _create(
-        self,
-        conn: Connection,
-        order: Order,
-        order_id: str,
-        message_id: str,
-        connection: str,
-        view: StockView,
-        nodes: list[NodeInfo],
-        writes: Writes,
-    ) -> StoredDocument:
-        allocation = self.allocator.allocate(conn, order, order_id, view, nodes)
+    def plan(self, message_id: str, connection: str, docs: list[Order]) -> list[Planned]:
+        """Plan one message's orders, all or none: raises AmendmentRejected or DeferToNextBatch."""
+        mine: list[Planned] = []
+        names = set(self._names)
+        for doc in docs:
+            key = doc.ref.dedup_key(Order.doc_type)
+            name = (doc.source, doc.external_id)
+            earlier = self._by_key.get(key) or next((p for p in mine if p.key == key), None)
+            if earlier is not None:
+                mine.append(Planned(doc, message_id, connection, key, "duplicate", earlier.order_id, same_as=earlier))
+                continue
+            if any(p.order.source == doc.source and p.order.external_id == doc.external_id for p in mine):
+                raise AmendmentRejected(
+                    f"the message holds order {doc.external_id} twice, with different revisions; "
+                    "send each revision in its own message"
+                )
+            if name in names:
+                raise DeferToNextBatch(f"order {doc.external_id} has another revision in this batch")
+            names.add(name)
+            known = self._known.get(name)
+            if known is None:
+                action = "create"
+            elif doc.revision < known.revision:
+                action = "stale"
+            elif doc.revision == known.revision:
+                action = "duplicate"
+            elif known.status not in AMENDABLE:
+                raise AmendmentRejected(
+                    f"order {doc.external_id} revision {doc.revision} arrived while the order is {known.status}; "
+                    f"it can only be amended while {', '.join(sorted(AMENDABLE))}"
+                )
+            else:
+                action = "amend"
+            order_id = known.id if known else new_id("ord")
+            planned = Planned(doc, message_id, connection, key, action, order_id, known=known)
+            planned.status = known.status if known and action in {"stale", "duplicate"} else None
+            mine.append(planned)
+        for p in mine:
+            if p.same_as is None:
+                self._by_key[p.key] = p
+        self._names = names
+        self.planned += mine
+        return mine
+
+    def claim_keys(self) -> None:
+        """Claim the idempotency keys of everything to write, in one statement, in key order.
+
+        A key some other worker claimed first (this batch saw no order yet, but it committed one
+        meanwhile) turns the document into a duplicate of that worker's.
+        """
+        todo = sorted((p for p in self.planned if p.action in {"create", "amend"}), key=lambda p: p.key)
+        if not todo:
+            return
         now = utcnow()
-        conn.execute(
-            orders.insert().values(
-                id=order_id,
-                tenant=order.tenant,
-                source=order.source,
-                external_id=order.external_id,
-                revision=order.revision,
-                status=allocation.status,
-                currency=order.currency,
-                placed_at=order.placed_at,
-                ship_to=order.ship_to.model_dump(mode="json", exclude_none=True),
-                customer=order.customer.model_dump(mode="json", exclude_none=True) if order.customer else None,
-                attributes=order.attributes,
-                message_id=message_id,
-                created_at=now,
-                updated_at=now,
-            )
+        rows = [
+            {"dedup_key": p.key, "tenant": self.tenant, "doc_type": Order.doc_type, "document_id": p.order_id,
+             "message_id": p.message_id, "created_at": now}
+            for p in todo
+        ]
+        self.conn.execute(insert_ignore(self.conn, dedup_keys, ["dedup_key"]), rows)
+        # Each planned document has its own fresh id: the key is ours when the stored id is that id.
+        owners = dict(
+            self.conn.execute(
+                select(dedup_keys.c.dedup_key, dedup_keys.c.document_id).where(
+                    dedup_keys.c.dedup_key.in_([p.key for p in todo])
+                )
+            ).all()
         )
-        reason = f"received from connection {connection} (message {message_id})"
-        return self._record(order, order_id, None, reason, message_id, allocation, "created", writes)
+        for p in todo:
+            if owners[p.key] != p.order_id:
+                p.action, p.order_id = "duplicate", owners[p.key]
 
-    def _amend(
-        self,
-        conn: Connection,
-        order: Order,
-        order_id: str,
-        status: OrderStatus,
-        message_id: str,
-        connection: str,
-        view: StockView,
-        nodes: list[NodeInfo],
-        writes: Writes,
-    ) -> StoredDocument:
-        held = conn.execute(
-            select(reservations).where(reservations.c.order_id == order_id, reservations.c.status == "held")
-        ).all()
-        for res in held:
-            unreserve(conn, order.tenant, res.node, res.sku, res.quantity)
-            view.note_reserved(res.node, res.sku, -res.quantity)
-        conn.execute(
-            update(reservations)
-            .where(reservations.c.order_id == order_id, reservations.c.status == "held")
-            .values(status="released")
+    def skus(self) -> set[str]:
+        """The SKUs whose stock rows the batch will change: new lines, and what amended orders held."""
+        skus = {line.sku for p in self.planned if p.action in {"create", "amend"} for line in p.order.lines}
+        amended = [p.order_id for p in self.planned if p.action == "amend"]
+        if amended:
+            held = select(reservations.c.sku).where(
+                reservations.c.order_id.in_(amended), reservations.c.status == "held"
+            )
+            skus |= set(self.conn.execute(held).scalars())
+        return skus
+
+    def store(self, view: StockView, nodes: list[NodeInfo], writes: Writes) -> None:
+        """Allocate every order to write, in arrival order, and gather its rows."""
+        for p in self.planned:
+            if p.action == "create":
+                self._create(p, view, nodes, writes)
+            elif p.action == "amend":
+                self._amend(p, view, nodes, writes)
+
+    def _create(self, p: Planned, view: StockView, nodes: list[NodeInfo], writes: Writes) -> None:
+        order = p.order
+        allocation = self.allocator.allocate(order, p.order_id, view, nodes)
+        now = utcnow()
+        writes.orders.append(
+            {
+                "id": p.order_id,
+                "tenant": order.tenant,
+                "source": order.source,
+                "external_id": order.external_id,
+                "revision": order.revision,
+                "status": allocation.status,
+                "currency": order.currency,
+                "placed_at": order.placed_at,
+                "ship_to": order.ship_to.model_dump(mode="json", exclude_none=True),
+                "customer": order.customer.model_dump(mode="json", exclude_none=True) if order.customer else None,
+                "attributes": order.attributes,
+                "message_id": p.message_id,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-        conn.execute(delete(order_lines).where(order_lines.c.order_id == order_id))
-        allocation = self.allocator.allocate(conn, order, order_id, view, nodes)
+        reason = f"received from connection {p.connection} (message {p.message_id})"
+        self._record(p, None, reason, allocation, writes)
+
+    def _amend(self, p: Planned, view: StockView, nodes: list[NodeInfo], writes: Writes) -> None:
+        """A newer revision while the order waits: give back its stock, replace its lines, allocate again."""
+        order, conn = p.order, self.conn
+        assert p.known is not None
+        held = reservations.c.order_id == p.order_id, reservations.c.status == "held"
+        for res in conn.execute(select(reservations).where(*held)):
+            view.release(res.node, res.sku, res.quantity)
+        conn.execute(update(reservations).where(*held).values(status="released"))
+        conn.execute(delete(order_lines).where(order_lines.c.order_id == p.order_id))
+        allocation = self.allocator.allocate(order, p.order_id, view, nodes)
         conn.execute(
             orders.update()
-            .where(orders.c.id == order_id)
+            .where(orders.c.id == p.order_id)
             .values(
                 revision=order.revision,
                 status=allocation.status,
                 currency=order.currency,
                 ship_to=order.ship_to.model_dump(mode="json", exclude_none=True),
                 attributes=order.attributes,
-                message_id=message_id,
+                message_id=p.message_id,
                 updated_at=utcnow(),
             )
         )
-        reason = f"amended to revision {order.revision} from connection {connection}"
-        return self._record(order, order_id, status, reason, message_id, allocation, "amended", writes)
+        reason = f"amended to revision {order.revision} from connection {p.connection}"
+        self._record(p, p.known.status, reason, allocation, writes)
 
-    def _record(
-        self,
-        order: Order,
-        order_id: str,
-        before: OrderStatus | None,
-        reason: str,
-        message_id: str,
-        allocation: Allocation,
-        outcome: str,
-        writes: Writes,
-    ) -> StoredDocument:
-        """Gather the lines, the 'received' event and what allocation decided, for the batch to write."""
-        writes.lines += _line_rows(order, order_id)
-        detail = {"message_id": message_id, "revision": order.revision}
-        writes.events.append(_event(order.tenant, order_id, before, OrderStatus.RECEIVED, reason, detail))
-        self._after_allocation(order, order_id, allocation, writes)
-        return StoredDocument("order", order.external_id, order_id, outcome, allocation.status)
-
-    def _after_allocation(self, order: Order, order_id: str, allocation: Allocation, writes: Writes) -> None:
+    def _record(self, p: Planned, before: OrderStatus | None, reason: str, allocation: Allocation,
+                writes: Writes) -> None:
+        """Gather the lines, the 'received' event, what allocation decided and the release to the node."""
+        order, order_id = p.order, p.order_id
+        p.status = allocation.status
+        writes.lines += [
+            {"order_id": order_id, "line_no": ln.line_no, "tenant": order.tenant, "sku": ln.sku,
+             "quantity": ln.quantity, "uom": ln.uom, "unit_price": ln.unit_price, "description": ln.description}
+            for ln in order.lines
+        ]
+        received = {"message_id": p.message_id, "revision": order.revision}
+        writes.events.append(_event(order.tenant, order_id, before, OrderStatus.RECEIVED, reason, received))
         detail = dict(allocation.detail)
         if allocation.node is not None:
             detail["node"] = allocation.node.code
@@ -222,7 +289,8 @@ class OrderStore:
             _event(order.tenant, order_id, OrderStatus.RECEIVED, allocation.status, allocation.reason, detail)
         )
         writes.reservations += allocation.reservations
-        writes.touched_skus |= {line.sku for line in order.lines} if allocation.reservations else set()
+        if allocation.reservations:
+            writes.touched_skus |= {line.sku for line in order.lines}
         node = allocation.node
         if node is not None and node.connection:
             body = order.model_copy(update={"id": order_id, "status": allocation.status}).public_dict()
@@ -237,25 +305,8 @@ class OrderStore:
             )
 
 
-def _line_rows(order: Order, order_id: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "order_id": order_id,
-            "line_no": line.line_no,
-            "tenant": order.tenant,
-            "sku": line.sku,
-            "quantity": line.quantity,
-            "uom": line.uom,
-            "unit_price": line.unit_price,
-            "description": line.description,
-        }
-        for line in order.lines
-    ]
-
-
-def _event(
-    tenant: str, order_id: str, before: OrderStatus | None, after: OrderStatus, reason: str, detail: dict[str, Any]
-) -> dict[str, Any]:
+def _event(tenant: str, order_id: str, before: OrderStatus | None, after: OrderStatus, reason: str,
+           detail: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": new_id("evt"),
         "tenant": tenant,

@@ -10,26 +10,26 @@ message cannot hold up the others.
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hub.allocation.allocator import Allocator
-from hub.allocation.ledger import StockView, lock_and_load
+from hub.allocation.ledger import StockView, apply_reservations, lock_and_load
 from hub.allocation.policy import NodeInfo
 from hub.context import HubContext
-from hub.errors import DecodeError, HubError, RecordError
+from hub.errors import DecodeError, HubError, RecordError, TransientError
 from hub.model.ids import new_id, utcnow
 from hub.model.money import decimal_str
 from hub.model.order import Order
 from hub.outbox.enqueue import Outgoing, enqueue
 from hub.pipeline.inbox import InboxStatus, claim, failure_fields, mark_done, to_raw_message
-from hub.pipeline.orders import OrderStore, StoredDocument, Writes
+from hub.pipeline.orders import DeferToNextBatch, OrderBatch, Planned, StoredDocument, Writes
 from hub.plugins.capabilities import Capability
 from hub.plugins.messages import ParseResult
 from hub.store.connections import ConnectionRecord
@@ -67,7 +67,9 @@ class UnsupportedDocument(RecordError):
 
 def _is_retryable_db_error(exc: DBAPIError) -> bool:
     code = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    if code in {"40001", "40P01", "55P03"}:  # serialization failure, deadlock, lock not available
+    # serialization failure, deadlock, lock not available; and a unique violation, which here means a
+    # concurrent worker stored the same order first (the retry sees it and dedups or amends).
+    if code in {"40001", "40P01", "55P03", "23505"}:
         return True
     return isinstance(exc, OperationalError) and "locked" in str(exc).lower()
 
@@ -78,7 +80,6 @@ class Pipeline:
     def __init__(self, ctx: HubContext, allocator: Allocator | None = None, *, batch_size: int = 50) -> None:
         self.ctx = ctx
         self.allocator = allocator or Allocator()
-        self.orders = OrderStore(self.allocator)
         self.batch_size = batch_size
 
     # -- entry points -------------------------------------------------------------------------------
@@ -88,10 +89,10 @@ class Pipeline:
         for attempt in range(8):
             try:
                 return self._batch(limit, ids)
-            except DBAPIError as exc:
-                if not _is_retryable_db_error(exc) or attempt == 7:
+            except (DBAPIError, TransientError) as exc:
+                if (isinstance(exc, DBAPIError) and not _is_retryable_db_error(exc)) or attempt == 7:
                     raise
-                time.sleep(min(0.05 * 2**attempt, 1.0))
+                time.sleep(min(0.05 * 2**attempt, 1.0) * (0.5 + random.random()))
             except _PoisonInBatch as poison:
                 if len(poison.ids) <= 1:
                     return self._fail_alone(poison)
@@ -121,46 +122,62 @@ class Pipeline:
                 return []
             connections = {c.name: c for c in self.ctx.connections(conn)}
             parsed = [(row, self._parse(row, connections)) for row in rows]
-            skus = {
-                line.sku
-                for _, res in parsed
-                if isinstance(res, ParseResult)
-                for doc in res.documents
-                if isinstance(doc, Order)
-                for line in doc.lines
-            }
-            view = lock_and_load(conn, self.ctx.tenant, skus)
-            nodes = self.allocator.nodes(conn, self.ctx.tenant)
-            batch = Writes()
+            batch = OrderBatch(conn, self.ctx.tenant, self.allocator)
+            batch.load_known([d for _, r in parsed if isinstance(r, ParseResult) for d in r.documents
+                              if isinstance(d, Order)])
             outcomes: list[Outcome] = []
+            plans: list[tuple[Any, ParseResult, list[Planned]]] = []
             for row, result in parsed:
                 if isinstance(result, Outcome):
                     outcomes.append(result)
                     continue
-                # A message is atomic. With one document a RecordError comes before any write (see
-                # OrderStore); with several, a savepoint undoes the documents stored before the bad one.
-                savepoint = conn.begin_nested() if len(result.documents) > 1 else None
-                snapshot = view.snapshot() if savepoint is not None else None
                 try:
-                    outcomes.append(self._store(conn, row, result, view, nodes, batch))
-                    if savepoint is not None:
-                        savepoint.commit()
+                    plans.append((row, result, batch.plan(row.id, row.connection, self._orders_of(result))))
+                except DeferToNextBatch:
+                    continue  # stays received; the next batch takes it after this one commits
                 except RecordError as exc:
-                    if savepoint is not None:
-                        savepoint.rollback()
-                        view.restore(snapshot or {})
-                    outcomes.append(
-                        Outcome(row.id, InboxStatus.FAILED, result.format, failure=failure_fields("store", exc))
-                    )
-                except DBAPIError:
-                    raise
-                except Exception as exc:
-                    raise _PoisonInBatch([r.id for r in rows], exc) from exc
-            batch.flush(conn)
-            batch.outgoing += self._stock_updates(connections, batch.touched_skus, view, nodes)
-            enqueue(conn, self.ctx.tenant, batch.outgoing)
+                    outcomes.append(Outcome(row.id, InboxStatus.FAILED, result.format,
+                                            failure=failure_fields("store", exc)))
+            try:
+                batch.claim_keys()
+                view = lock_and_load(conn, self.ctx.tenant, batch.skus())
+                nodes = self.allocator.nodes(conn, self.ctx.tenant)
+                writes = Writes()
+                batch.store(view, nodes, writes)
+                apply_reservations(conn, self.ctx.tenant, view)
+                writes.flush(conn)
+                writes.outgoing += self._stock_updates(connections, writes.touched_skus, view, nodes)
+                enqueue(conn, self.ctx.tenant, writes.outgoing)
+            except (DBAPIError, TransientError):
+                raise
+            except Exception as exc:
+                raise _PoisonInBatch([r.id for r in rows], exc) from exc
+            outcomes += [self._outcome(row, result, planned) for row, result, planned in plans]
             mark_done(conn, [o.row() for o in outcomes])
             return outcomes
+
+    def _orders_of(self, result: ParseResult) -> list[Order]:
+        docs: list[Order] = []
+        for doc in result.documents:
+            if not isinstance(doc, Order):
+                raise UnsupportedDocument(f"{type(doc).__name__} documents are not handled by the pipeline yet")
+            if doc.tenant != self.ctx.tenant:
+                raise RecordError(
+                    f"order {doc.external_id} is for tenant {doc.tenant!r}, the connection belongs to "
+                    f"{self.ctx.tenant!r}",
+                    code="wrong_tenant",
+                )
+            docs.append(doc)
+        return docs
+
+    @staticmethod
+    def _outcome(row: Any, result: ParseResult, planned: list[Planned]) -> Outcome:
+        stored = [p.stored() for p in planned]
+        new = any(d.outcome in {"created", "amended"} for d in stored)
+        status = InboxStatus.PROCESSED if new or not stored else InboxStatus.DUPLICATE
+        acks = [a.model_dump(mode="json") for a in result.acks]
+        errors = [e.as_dict() for e in result.errors]
+        return Outcome(row.id, status, result.format, stored, errors, acks)
 
     def _parse(self, row: Any, connections: dict[str, ConnectionRecord]) -> ParseResult | Outcome:
         try:
@@ -184,29 +201,6 @@ class Pipeline:
         except Exception as exc:  # an adapter bug must not lose the message either
             log.exception("parser of connection %s crashed on message %s", row.connection, row.id)
             return Outcome(row.id, InboxStatus.FAILED, failure=failure_fields("decode", exc))
-
-    def _store(
-        self, conn: Connection, row: Any, result: ParseResult, view: StockView, nodes: list[NodeInfo], batch: Writes
-    ) -> Outcome:
-        writes = Writes()
-        stored: list[StoredDocument] = []
-        for doc in result.documents:
-            if isinstance(doc, Order):
-                if doc.tenant != self.ctx.tenant:
-                    raise RecordError(
-                        f"order {doc.external_id} is for tenant {doc.tenant!r}, "
-                        f"the connection belongs to {self.ctx.tenant!r}",
-                        code="wrong_tenant",
-                    )
-                stored.append(self.orders.store(conn, doc, row.id, row.connection, view, nodes, writes))
-            else:
-                raise UnsupportedDocument(f"{type(doc).__name__} documents are not handled by the pipeline yet")
-        batch.extend(writes)
-        acks = [a.model_dump(mode="json") for a in result.acks]
-        errors = [e.as_dict() for e in result.errors]
-        new = any(d.outcome in {"created", "amended"} for d in stored)
-        status = InboxStatus.PROCESSED if new or not stored else InboxStatus.DUPLICATE
-        return Outcome(row.id, status, result.format, stored, errors, acks)
 
     def _stock_updates(
         self, connections: dict[str, ConnectionRecord], skus: set[str], view: StockView, nodes: list[NodeInfo]
