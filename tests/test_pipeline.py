@@ -151,3 +151,35 @@ def test_stock_updates_coalesce_to_latest(hub_ctx: HubContext) -> None:
     pending = [r for r in rows if r.status == "pending"]
     assert len(rows) == 2 and len(pending) == 1
     assert pending[0].body["available"] == "52"  # 55 on hand - 3 reserved
+
+
+def test_concurrent_workers_never_oversell_scarce_stock(hub_ctx: HubContext) -> None:
+    """Four workers race for 50 units: exactly 50 orders allocate, the rest backorder."""
+    import threading
+
+    from hub.pipeline.inbox import store_raw
+    from hub.plugins.messages import RawMessage
+
+    with hub_ctx.engine.begin() as conn:
+        add_connection(conn, ConnectionRecord(name="shop", adapter="test_json", channel="shop:acme"))
+        set_node(conn, hub_ctx.tenant, "ONE", priority=1, connection=None)
+        set_on_hand(conn, hub_ctx.tenant, "ONE", "HOT", Decimal(50))
+    for n in range(120):
+        body = json.dumps(order(f"H{n}", ("HOT", 1))).encode()
+        store_raw(hub_ctx.engine, RawMessage(body=body, connection="shop"))
+
+    def work() -> None:
+        Pipeline(hub_ctx, batch_size=7).drain()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with read_only(hub_ctx.engine) as conn:
+        statuses = [r.status for r in conn.execute(select(orders.c.status))]
+        level = conn.execute(select(stock_levels)).one()
+        held = conn.execute(select(func.sum(reservations.c.quantity))).scalar_one()
+    assert len(statuses) == 120
+    assert statuses.count("allocated") == 50 and statuses.count("backordered") == 70
+    assert Decimal(level.reserved) == Decimal(held) == 50

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, select
 
-from hub.allocation.ledger import lock_and_load, reserve, set_on_hand
+from hub.allocation.ledger import load_levels, reserve, set_on_hand
 from hub.store.connections import ConnectionRecord, add_connection, list_connections, set_enabled
 from hub.store.db import read_only
 from hub.store.migrate import head_revision, is_up_to_date
@@ -54,7 +54,7 @@ def test_stock_import_records_movements_and_keeps_reservations(engine: Engine) -
         assert set_on_hand(conn, "default", "N1", "A", Decimal(7)) == -3
         assert set_on_hand(conn, "default", "N1", "A", Decimal(7)) == 0
     with read_only(engine) as conn:
-        view = lock_and_load(conn, "default", ["A"])
+        view = load_levels(conn, "default", ["A"])
         assert view.available("N1", "A") == 3
         deltas = sorted(Decimal(r.delta) for r in conn.execute(select(stock_movements)))
     assert deltas == [Decimal(-3), Decimal(10)]

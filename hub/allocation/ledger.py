@@ -28,11 +28,11 @@ class Level:
 
 
 class StockView:
-    """The levels of some SKUs at every node, as read (and locked) in this transaction.
+    """The levels of some SKUs at every node, as read in this transaction.
 
-    While the transaction holds the rows (FOR UPDATE on PostgreSQL, the write lock on SQLite) the
-    view is authoritative: allocation reserves in the view, and `apply_reservations` writes the net
-    change per row once, with a guarded UPDATE that still refuses to take more than is available.
+    Allocation reserves in the view; `apply_reservations` writes the net change per row once, with
+    a guarded UPDATE that refuses to take more than is available (on SQLite the transaction holds
+    the write lock, so the view cannot go stale; on PostgreSQL the guard catches a stale read).
     """
 
     def __init__(self, levels: Iterable[Level] = ()) -> None:
@@ -69,11 +69,12 @@ class StockView:
         self.deltas[key] = self.deltas.get(key, Decimal(0)) + qty
 
 
-def lock_and_load(conn: Connection, tenant: str, skus: Iterable[str]) -> StockView:
-    """Read the levels of `skus`, locking the rows in a fixed order on PostgreSQL.
+def load_levels(conn: Connection, tenant: str, skus: Iterable[str], *, lock: bool = False) -> StockView:
+    """Read the levels of `skus` at every node (with `lock`, FOR UPDATE on PostgreSQL, in key order).
 
-    Locking every row a batch may touch in one ordered statement keeps two workers from
-    deadlocking on each other's reservations.
+    The pipeline reads without locking and lets `apply_reservations` be the guard: its UPDATEs run
+    last, in key order, so stock rows are held only for the end of the transaction, and a batch that
+    read a level another worker has since consumed gets a ReservationConflict and is retried.
     """
     wanted = sorted(set(skus))
     if not wanted:
@@ -83,7 +84,7 @@ def lock_and_load(conn: Connection, tenant: str, skus: Iterable[str]) -> StockVi
         .where(stock_levels.c.tenant == tenant, stock_levels.c.sku.in_(wanted))
         .order_by(stock_levels.c.node, stock_levels.c.sku)
     )
-    if conn.dialect.name == "postgresql":
+    if lock and conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     rows = conn.execute(stmt).all()
     return StockView(Level(r.node, r.sku, Decimal(r.on_hand), Decimal(r.reserved), Decimal(r.safety)) for r in rows)

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hub.allocation.allocator import Allocator
-from hub.allocation.ledger import StockView, apply_reservations, lock_and_load
+from hub.allocation.ledger import StockView, apply_reservations, load_levels
 from hub.allocation.policy import NodeInfo
 from hub.context import HubContext
 from hub.errors import DecodeError, HubError, RecordError, TransientError
@@ -140,20 +140,21 @@ class Pipeline:
                                             failure=failure_fields("store", exc)))
             try:
                 batch.claim_keys()
-                view = lock_and_load(conn, self.ctx.tenant, batch.skus())
+                view = load_levels(conn, self.ctx.tenant, batch.skus())
                 nodes = self.allocator.nodes(conn, self.ctx.tenant)
                 writes = Writes()
                 batch.store(view, nodes, writes)
-                apply_reservations(conn, self.ctx.tenant, view)
                 writes.flush(conn)
                 writes.outgoing += self._stock_updates(connections, writes.touched_skus, view, nodes)
                 enqueue(conn, self.ctx.tenant, writes.outgoing)
+                outcomes += [self._outcome(row, result, planned) for row, result, planned in plans]
+                mark_done(conn, [o.row() for o in outcomes])
+                # Last, so the stock rows are locked only from here to the commit.
+                apply_reservations(conn, self.ctx.tenant, view)
             except (DBAPIError, TransientError):
                 raise
             except Exception as exc:
                 raise _PoisonInBatch([r.id for r in rows], exc) from exc
-            outcomes += [self._outcome(row, result, planned) for row, result, planned in plans]
-            mark_done(conn, [o.row() for o in outcomes])
             return outcomes
 
     def _orders_of(self, result: ParseResult) -> list[Order]:
