@@ -183,3 +183,21 @@ def test_concurrent_workers_never_oversell_scarce_stock(hub_ctx: HubContext) -> 
     assert len(statuses) == 120
     assert statuses.count("allocated") == 50 and statuses.count("backordered") == 70
     assert Decimal(level.reserved) == Decimal(held) == 50
+
+
+def test_two_revisions_in_one_batch_apply_in_order(hub_ctx: HubContext) -> None:
+    """Revision 2 waits for the batch that creates revision 1, then amends it; one message with both fails."""
+    from hub.pipeline.inbox import store_raw
+    from hub.plugins.messages import RawMessage
+
+    p = setup(hub_ctx)
+    for rev, qty in ((1, 4), (2, 2)):
+        body = json.dumps(order("R1", ("B", qty), revision=rev)).encode()
+        store_raw(hub_ctx.engine, RawMessage(body=body, connection="shop"))
+    first = p.run_once()
+    assert [(o.status, [d.outcome for d in o.documents]) for o in first] == [("processed", ["created"])]
+    second = p.run_once()
+    assert [d.outcome for d in second[0].documents] == ["amended"]
+    assert p.run_once() == []
+    both = ingest(p, [order("R2", ("A", 1)), order("R2", ("A", 2), revision=2)], "both.json")
+    assert both.status == "rejected" and "twice" in both.errors[0]["message"]
