@@ -292,7 +292,13 @@ def test_stock_sink(context: ConnectionContext) -> None:
             id="s1", kind="stock", connection="files", idempotency_key="stock-1", body={"sku": "A", "available": 3}
         )
     )
-    assert json.loads((context.outbound_dir / "stock-stock-1.json").read_text()) == {"sku": "A", "available": 3}
+    assert json.loads((context.outbound_dir / "stock-A.json").read_text()) == {"sku": "A", "available": 3}
+    later = OutboundMessage(
+        id="s2", kind="stock", connection="files", idempotency_key="stock-2", body={"sku": "A", "available": 1}
+    )
+    sink.deliver(later)  # the latest state replaces the file: one file per SKU
+    assert [f.name for f in context.outbound_dir.iterdir()] == ["stock-A.json"]
+    assert json.loads((context.outbound_dir / "stock-A.json").read_text())["available"] == 1
 
 
 def test_safe_names_are_unique_and_harmless() -> None:

@@ -94,6 +94,12 @@ class FileOrderSink(_FileSink):
 
 
 class FileStockSink(_FileSink):
-    """Publishes availability as JSON files in the connection's outbound folder."""
+    """Publishes availability as one JSON file per SKU (`stock-<sku>.json`), overwritten with the latest state."""
 
     capability = Capability.STOCK_SINK
+
+    def target(self, message: OutboundMessage) -> Path:
+        sku = message.body.get("sku")
+        if not sku:
+            return super().target(message)
+        return self.context.outbound_dir / f"stock-{safe(str(sku))}.json"
