@@ -13,7 +13,7 @@ from hub.scheduler.cursors import load_cursor
 from hub.scheduler.jobs import build_scheduler, polling_connections
 from hub.scheduler.leases import acquire, release
 from hub.scheduler.polling import poll_connection
-from hub.store.connections import ConnectionRecord, add_connection
+from hub.store.connections import ConnectionRecord, add_connection, set_enabled
 from hub.store.db import read_only
 from hub.store.tables import inbox, orders
 from tests.support import poll_adapter
@@ -97,4 +97,14 @@ def test_scheduler_has_a_job_per_polling_connection(hub_ctx: HubContext) -> None
         add_connection(conn, ConnectionRecord(name="shop", adapter="test_json", channel="shop"))
     assert polling_connections(hub_ctx) == [("feed", 60.0)]
     scheduler = build_scheduler(hub_ctx)
-    assert [job.id for job in scheduler.get_jobs()] == ["poll:feed"]
+    assert sorted(job.id for job in scheduler.get_jobs()) == ["poll:feed", "sync-connections"]
+    with hub_ctx.engine.begin() as conn:
+        add_connection(
+            conn,
+            ConnectionRecord(name="feed2", adapter="test_feed", channel="feed2", options={"poll_interval_seconds": 5}),
+        )
+        set_enabled(conn, hub_ctx.tenant, "feed", False, "paused by an operator")
+    sync = scheduler.get_job("sync-connections")
+    sync.func()
+    assert sorted(job.id for job in scheduler.get_jobs()) == ["poll:feed2", "sync-connections"]
+    assert scheduler.get_job("poll:feed2").trigger.interval.total_seconds() == 5

@@ -14,6 +14,7 @@ from hub.store.db import read_only
 
 log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_SECONDS = 60
+REFRESH_SECONDS = 30
 
 
 def polling_connections(ctx: HubContext) -> list[tuple[str, float]]:
@@ -28,7 +29,10 @@ def polling_connections(ctx: HubContext) -> list[tuple[str, float]]:
     return out
 
 
-def build_scheduler(ctx: HubContext, *, holder: str | None = None) -> BackgroundScheduler:
+def build_scheduler(
+    ctx: HubContext, *, holder: str | None = None, refresh_seconds: float = REFRESH_SECONDS
+) -> BackgroundScheduler:
+    """A scheduler with a poll job per polling connection, kept in step with the connections table."""
     holder = holder or default_holder()
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
 
@@ -40,8 +44,21 @@ def build_scheduler(ctx: HubContext, *, holder: str | None = None) -> Background
         except Exception:
             log.exception("poll of %s failed; it will run again at its next tick", name)
 
-    for name, interval in polling_connections(ctx):
-        scheduler.add_job(
-            run, "interval", seconds=interval, args=[name], id=f"poll:{name}", next_run_time=datetime.now(UTC)
-        )
+    def sync() -> None:
+        """Add jobs for new polling connections, drop those of removed or disabled ones, follow interval changes."""
+        wanted = {f"poll:{name}": (name, interval) for name, interval in polling_connections(ctx)}
+        for job in scheduler.get_jobs():
+            if job.id.startswith("poll:") and (
+                job.id not in wanted or job.trigger.interval.total_seconds() != wanted[job.id][1]
+            ):
+                job.remove()
+        present = {job.id for job in scheduler.get_jobs()}
+        for job_id, (name, interval) in wanted.items():
+            if job_id not in present:
+                scheduler.add_job(
+                    run, "interval", seconds=interval, args=[name], id=job_id, next_run_time=datetime.now(UTC)
+                )
+
+    sync()
+    scheduler.add_job(sync, "interval", seconds=refresh_seconds, id="sync-connections")
     return scheduler
