@@ -30,7 +30,7 @@ class HubContext:
     registry: Registry
     tenant: str = "default"
     home: Path = field(default_factory=hub_home)
-    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False)  # holds secrets
     _built: dict[tuple[str, Capability], Any] = field(default_factory=dict, repr=False)
 
     @classmethod

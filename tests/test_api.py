@@ -125,3 +125,8 @@ def test_replayed_forgery_is_refused_again(hub_ctx: HubContext, client: TestClie
     outcome = Pipeline(hub_ctx).run_once()[0]
     assert outcome.failure is not None and outcome.failure["error_step"] == "verify"
     assert client.get("/orders").json() == []
+
+
+def test_context_repr_never_shows_the_environment(hub_ctx: HubContext) -> None:
+    hub_ctx.environ = {**hub_ctx.environ, "HOOK_SECRET": "s3cr3t-value"}
+    assert "s3cr3t-value" not in repr(hub_ctx) and "HOOK_SECRET" not in repr(hub_ctx)
