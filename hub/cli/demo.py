@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +79,7 @@ def print_summary(s: DemoSummary) -> None:
         for file in names:
             console.print(f"       {escape(file)}", overflow="ellipsis", no_wrap=True)
 
+    hub_cmd = command_name()
     console.print("\n[bold]5. Kept for an operator[/]")
     for m in s.failed_messages:
         error = m["error"] or {}
@@ -86,10 +89,12 @@ def print_summary(s: DemoSummary) -> None:
             f"{escape(str(error.get('code')))} at step {error.get('step')} ({escape(where)})"
         )
         console.print(f"   {escape(str(error.get('message')))}")
-        console.print(f"   inspect: HUB_HOME={escape(s.home)} hub messages show {m['id']}")
-        console.print(f"   replay:  HUB_HOME={escape(s.home)} hub messages replay {m['id']}", soft_wrap=True)
+        console.print(f"   inspect: HUB_HOME={escape(s.home)} {hub_cmd} messages show {m['id']}", soft_wrap=True)
+        console.print(f"   replay:  HUB_HOME={escape(s.home)} {hub_cmd} messages replay {m['id']}", soft_wrap=True)
     console.print(
-        f"\nexplore: export HUB_HOME={escape(s.home)}; hub orders list; hub stock; hub messages list --box outbox"
+        f"\nexplore: export HUB_HOME={escape(s.home)}; {hub_cmd} orders list; {hub_cmd} stock; "
+        f"{hub_cmd} messages list --box outbox",
+        soft_wrap=True,
     )
 
 
@@ -110,3 +115,15 @@ def _stock_compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) ->
         style = "bold" if changed else ""
         table.add_row(r["node"], r["sku"], r["on_hand"], reserved, available, style=style)
     return table
+
+
+def command_name() -> str:
+    """How the user can call `hub` again: a path relative to here when it is not on PATH (make demo's .venv)."""
+    found = shutil.which("hub")
+    script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if script is not None and script.name == "hub" and (found is None or Path(found).resolve() != script.resolve()):
+        try:
+            return str(script.resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(script.resolve())
+    return "hub"
