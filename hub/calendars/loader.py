@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,23 +15,7 @@ from hub.calendars.model import CarrierCalendar, NodeCalendar, WorkingCalendar
 from hub.calendars.schema import CarrierCalendarFile, DatedEntry, NodeCalendarFile, RecurringEntry
 from hub.calendars.zones import zone
 from hub.errors import ConfigError, Location
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe YAML where times and dates stay strings, so the schema checks them and names the key.
-
-    YAML 1.1 would read 14:00 as the number 840, and fail on 2026-02-30 without saying where.
-    """
-
-
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in value if tag != "tag:yaml.org,2002:timestamp"]
-    for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-for _digit in "0123456789":
-    _Loader.yaml_implicit_resolvers.setdefault(_digit, []).insert(
-        0, ("tag:yaml.org,2002:str", re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$"))
-    )
+from hub.yamlio import parse_yaml
 
 
 @dataclass(frozen=True)
@@ -163,7 +146,7 @@ def read_calendar_yaml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{source}: not UTF-8 text: {exc.reason}", location=Location(file=source)) from None
     try:
-        data = yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader subclass
+        data = parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from hub.carriers.model import RateCard
 from hub.carriers.problems import config_error, from_validation_error
-from hub.carriers.yamlio import parse_yaml
 from hub.errors import ConfigError, Location
+from hub.yamlio import parse_yaml
 
 SUFFIXES = (".yaml", ".yml")
 

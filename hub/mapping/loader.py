@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from hub.errors import Location
 from hub.mapping.compiler import Compiler
 from hub.mapping.engine import Mapping, compile_fields
 from hub.mapping.errors import MappingFileError
+from hub.yamlio import parse_yaml
 
 ENV_VAR = "HUB_MAPPINGS_DIR"
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -46,47 +46,12 @@ class MappingSpec(BaseModel):
         return value
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML with exact decimals, YAML 1.2 booleans (so `NO` stays Norway) and no duplicate keys."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def _decimal_scalar(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
-    text = str(loader.construct_scalar(node)).replace("_", "")
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise yaml.constructor.ConstructorError(None, None, f"{text!r} is not a decimal", node.start_mark) from None
-
-
-def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:float", _decimal_scalar)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
-
-
 def parse_document(text: str, name: str) -> Any:
     """The data of a mapping file: JSON when `name` ends in .json, YAML otherwise; numbers never float."""
     try:
         if name.endswith(".json"):
             return json.loads(text, parse_float=Decimal)
-        return yaml.load(text, Loader=_Loader)  # _Loader derives from SafeLoader
+        return parse_yaml(text)
     except json.JSONDecodeError as exc:
         raise MappingFileError(
             f"mapping {name}: not valid JSON: {exc.msg}", location=Location(file=name, line=exc.lineno)

@@ -1,4 +1,9 @@
-"""Safe YAML for rate cards: exact decimals, YAML 1.2 scalars, no duplicate keys."""
+"""Safe YAML for the hub's data files (mappings, rate cards, calendars): exact decimals, YAML 1.2 scalars, unique keys.
+
+Plain YAML 1.1 would read `NO` (Norway) as false, `14:00` as the number 840, `4.20` as a float and
+`2026-02-30` as an error without a key; here they stay text, a Decimal, and text for the schema to
+check and name.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +16,25 @@ import yaml
 _INT = re.compile(r"^[-+]?[0-9][0-9_]*$")
 _DECIMAL = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?$")
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-_REPLACED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+_REPLACED = {
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:timestamp",
+}
 
 
-class CardLoader(yaml.SafeLoader):
-    """SafeLoader where `16:00` stays text, `NO` stays Norway, `4.20` is a Decimal and keys are unique."""
+class DataLoader(yaml.SafeLoader):
+    """SafeLoader where `16:00` and dates stay text, `NO` stays Norway, `4.20` is a Decimal and keys are unique."""
 
 
-CardLoader.yaml_implicit_resolvers = {
+DataLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag not in _REPLACED]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-CardLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
-CardLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
-CardLoader.add_implicit_resolver("tag:yaml.org,2002:float", _DECIMAL, list("-+.0123456789"))
+DataLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
+DataLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+DataLoader.add_implicit_resolver("tag:yaml.org,2002:float", _DECIMAL, list("-+.0123456789"))
 
 
 def _int_scalar(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
@@ -49,11 +59,11 @@ def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any
     return loader.construct_mapping(node)
 
 
-CardLoader.add_constructor("tag:yaml.org,2002:int", _int_scalar)
-CardLoader.add_constructor("tag:yaml.org,2002:float", _decimal_scalar)
-CardLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+DataLoader.add_constructor("tag:yaml.org,2002:int", _int_scalar)
+DataLoader.add_constructor("tag:yaml.org,2002:float", _decimal_scalar)
+DataLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
 
 
 def parse_yaml(text: str) -> Any:
-    """The data of a YAML document read with `CardLoader`; raises `yaml.YAMLError` when malformed."""
-    return yaml.load(text, Loader=CardLoader)  # CardLoader derives from SafeLoader
+    """The data of a YAML document read with `DataLoader`; raises `yaml.YAMLError` when malformed."""
+    return yaml.load(text, Loader=DataLoader)  # DataLoader derives from SafeLoader
