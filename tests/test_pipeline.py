@@ -201,3 +201,23 @@ def test_two_revisions_in_one_batch_apply_in_order(hub_ctx: HubContext) -> None:
     assert p.run_once() == []
     both = ingest(p, [order("R2", ("A", 1)), order("R2", ("A", 2), revision=2)], "both.json")
     assert both.status == "rejected" and "twice" in both.errors[0]["message"]
+
+
+def test_order_shows_its_allocation_decision(hub_ctx: HubContext) -> None:
+    from hub.store.queries import get_order
+
+    p = setup(hub_ctx)
+    report = ingest(p, order("D1", ("A", 6)))
+    with read_only(hub_ctx.engine) as conn:
+        shown = get_order(conn, hub_ctx.tenant, report.documents[0]["id"])
+    decision = shown["decision"]
+    assert (decision["outcome"], decision["node"], decision["policy"]) == (
+        "allocated",
+        "WEST",
+        "highest_priority_complete_node",
+    )
+    assert decision["candidates"] == [
+        {"node": "EAST", "priority": 1, "short": {"A": "1"}},
+        {"node": "WEST", "priority": 2, "short": {}},
+    ]
+    assert decision["reason"] == "WEST (priority 2) has every line in stock"

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from hub.allocation.ledger import StockView
+from hub.model.money import decimal_str
 from hub.model.order import Order
 
 
@@ -44,7 +45,7 @@ class HighestPriorityCompleteNode:
         considered: list[dict[str, object]] = []
         for node in sorted(nodes, key=lambda n: (n.priority, n.code)):
             short = {
-                sku: str(qty - view.available(node.code, sku))
+                sku: decimal_str(qty - view.available(node.code, sku))
                 for sku, qty in needed.items()
                 if view.available(node.code, sku) < qty
             }

@@ -112,7 +112,25 @@ def get_order(conn: Connection, tenant: str, key: str) -> dict[str, Any]:
         }
         for e in events
     ]
+    data["decision"] = latest_decision(data["events"])
     return data
+
+
+def latest_decision(events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest allocation decision on the timeline: policy, the nodes it weighed and why, the outcome."""
+    for event in reversed(events):
+        detail = event["detail"]
+        if "policy" in detail:
+            return {
+                "at": event["at"],
+                "outcome": event["to_status"],
+                "node": detail.get("node"),
+                "reason": event["reason"],
+                "policy": detail["policy"],
+                "candidates": detail.get("considered", []),
+                "could_not_reserve_at": detail.get("could_not_reserve_at", []),
+            }
+    return None
 
 
 def order_counts(conn: Connection, tenant: str) -> dict[str, int]:
