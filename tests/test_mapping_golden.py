@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from hub.errors import HubError
-from hub.mapping import find_mapping, load_named_mapping, to_jsonable
+from hub.jsonable import to_jsonable
+from hub.mapping import find_mapping, load_named_mapping
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = REPO / "fixtures" / "mapping"

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from adapters.order_files.config import OrderFilesConfig
 from hub.errors import ConfigError, HubError, TransientError
-from hub.mapping import to_jsonable
+from hub.jsonable import to_jsonable
 from hub.plugins.capabilities import Capability
 from hub.plugins.manifest import ConnectionContext
 from hub.plugins.messages import OutboundMessage

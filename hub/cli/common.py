@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from hub.context import HubContext
 from hub.errors import ConfigError, HubError, PluginError
+from hub.jsonable import to_jsonable
 from hub.model.money import decimal_str
 from hub.store.db import is_postgres, make_engine
 from hub.store.migrate import is_up_to_date, upgrade
@@ -80,20 +81,8 @@ def err() -> Console:
     return Console(file=sys.stderr, highlight=False)
 
 
-def to_jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return decimal_str(value)
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [to_jsonable(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 def print_json(data: Any) -> None:
-    typer.echo(json.dumps(to_jsonable(data), ensure_ascii=False, indent=2))
+    typer.echo(json.dumps(to_jsonable(data, normalize_decimals=True), ensure_ascii=False, indent=2))
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:

@@ -5,7 +5,7 @@ See docs/mapping.md for the syntax and every function.
 
 from __future__ import annotations
 
-from hub.mapping.engine import Mapping, to_jsonable
+from hub.mapping.engine import Mapping
 from hub.mapping.errors import MappingFileError
 from hub.mapping.functions import FUNCTIONS
 from hub.mapping.loader import (
@@ -33,5 +33,4 @@ __all__ = [
     "load_named_mapping",
     "parse_path",
     "search_path",
-    "to_jsonable",
 ]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from hub.errors import Location, MappingError
@@ -116,16 +114,3 @@ def _items(each: PathExpr, ctx: EvalContext) -> list[tuple[Any, str]]:
         if value is None:
             return []
     return matches
-
-
-def to_jsonable(value: Any) -> Any:
-    """A mapped value as plain JSON: Decimal as its exact string, datetimes and dates in ISO 8601."""
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
