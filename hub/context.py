@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
 
-from hub.errors import ConfigError
+from hub.errors import ConfigError, UnknownAdapter
 from hub.plugins.capabilities import Capability
 from hub.plugins.config import build_config
 from hub.plugins.manifest import ConnectionContext
@@ -60,15 +61,7 @@ class HubContext:
             adapter = self.registry.get(record.adapter)
             if capability not in adapter.capabilities:
                 raise ConfigError(f"connection {record.name!r} (adapter {adapter.name}) has no {capability}")
-            config = build_config(
-                adapter.config,
-                {k: v for k, v in record.options.items() if k not in HUB_OPTIONS},
-                record.secret_refs,
-                adapter=adapter.name,
-                connection=record.name,
-                environ=self.environ,
-                secrets_file=self.secrets_file,
-            )
+            config = self.config_for(record)
             ctx = ConnectionContext(
                 connection=record.name,
                 channel=record.channel,
@@ -79,13 +72,27 @@ class HubContext:
             self._built[key] = adapter.build(capability, config, ctx)
         return self._built[key]
 
+    def config_for(self, record: ConnectionRecord) -> BaseModel:
+        """The adapter's frozen config for a connection: its options (less the hub's own) and resolved secrets."""
+        adapter = self.registry.get(record.adapter)
+        return build_config(
+            adapter.config,
+            {k: v for k, v in record.options.items() if k not in HUB_OPTIONS},
+            record.secret_refs,
+            adapter=adapter.name,
+            connection=record.name,
+            environ=self.environ,
+            secrets_file=self.secrets_file,
+        )
+
     def forget(self, connection: str) -> None:
         """Drop the built capabilities of a connection (after it is stopped, re-configured or re-enabled)."""
         for key in [k for k in self._built if k[0] == connection]:
             del self._built[key]
 
     def offers(self, record: ConnectionRecord, capability: Capability) -> bool:
+        """Whether the connection's adapter offers `capability` (False when the adapter is not installed)."""
         try:
             return capability in self.registry.get(record.adapter).capabilities
-        except Exception:
+        except UnknownAdapter:
             return False

@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from hub.context import HubContext
-from hub.plugins.config import resolve_secret
+from hub.secrets import redact
+from hub.secrets import secret_values as connection_secrets
 from hub.store.connections import ConnectionRecord
 
 MASK = "****"
@@ -14,21 +15,12 @@ SENSITIVE_HEADER = re.compile(r"auth|cookie|token|secret|signature|hmac|api[-_]?
 
 
 def secret_values(ctx: HubContext, record: ConnectionRecord | None) -> list[str]:
-    """The resolved values of a connection's secrets (longest first), so they can be masked in output."""
-    if record is None:
-        return []
-    values = []
-    for env_var in record.secret_refs.values():
-        value = resolve_secret(env_var, environ=ctx.environ, secrets_file=ctx.secrets_file)
-        if value and len(value) >= 4:
-            values.append(value)
-    return sorted(values, key=len, reverse=True)
+    """The connection's secret values worth masking in output (four characters or more)."""
+    return [] if record is None else connection_secrets(ctx, record, min_length=4)
 
 
 def mask_text(text: str, secrets: list[str]) -> str:
-    for value in secrets:
-        text = text.replace(value, MASK)
-    return text
+    return redact(text, secrets, MASK)
 
 
 def mask_headers(headers: dict[str, Any], secrets: list[str]) -> dict[str, Any]:

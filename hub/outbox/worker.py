@@ -27,9 +27,10 @@ from hub.context import HubContext
 from hub.model.ids import utcnow
 from hub.outbox.actions import Action, decide
 from hub.outbox.hooks import hooks_for, register_builtin_hooks
-from hub.outbox.redact import MAX_ERROR_CHARS, error_text, secret_values
+from hub.outbox.redact import MAX_ERROR_CHARS, error_text
 from hub.outbox.retry import RetryPolicy
 from hub.outbox.rows import KIND_CAPABILITY, OutboxRow
+from hub.secrets import secret_values
 from hub.store.connections import ConnectionRecord, set_enabled
 from hub.store.db import read_only
 from hub.store.sql import for_update_skip_locked
