@@ -130,15 +130,6 @@ def apply_reservations(conn: Connection, tenant: str, view: StockView) -> None:
     view.deltas.clear()
 
 
-def unreserve(conn: Connection, tenant: str, node: str, sku: str, qty: Decimal) -> None:
-    t = stock_levels.c
-    conn.execute(
-        stock_levels.update()
-        .where(t.tenant == tenant, t.node == node, t.sku == sku)
-        .values(reserved=t.reserved - qty, updated_at=utcnow())
-    )
-
-
 def ensure_node(
     conn: Connection,
     tenant: str,

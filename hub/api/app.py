@@ -13,6 +13,7 @@ from hub.errors import ConfigError, HubError
 from hub.pipeline.inbox import failure_fields, insert_raw, mark_done
 from hub.plugins.capabilities import Capability
 from hub.plugins.messages import RawMessage
+from hub.store.connections import get_connection
 from hub.store.db import read_only
 from hub.store.queries import Ambiguous, NotFound, get_order, list_orders
 from hub.store.tables import inbox
@@ -67,8 +68,7 @@ def create_app(ctx: HubContext) -> FastAPI:
         body = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
         with ctx.engine.begin() as conn:
-            record = ctx.connections(conn)
-            match = next((r for r in record if r.name == connection), None)
+            match = get_connection(conn, ctx.tenant, connection, missing_ok=True)
             if match is None:
                 raise HTTPException(404, f"no connection {connection!r}")
             delivery_id = headers.get("x-shopify-webhook-id") or headers.get("x-request-id")

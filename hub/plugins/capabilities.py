@@ -24,17 +24,6 @@ class Capability(StrEnum):
     STOCK_SINK = "stock_sink"
     ACK_SINK = "ack_sink"
 
-    @property
-    def is_receiver(self) -> bool:
-        return self in RECEIVE_CAPABILITIES
-
-    @property
-    def is_sink(self) -> bool:
-        return not self.is_receiver
-
-
-RECEIVE_CAPABILITIES = frozenset({Capability.WEBHOOK_RECEIVER, Capability.POLLER, Capability.FILE_PARSER})
-
 
 @runtime_checkable
 class Parser(Protocol):
@@ -68,16 +57,6 @@ class Sink(Protocol):
 
     def deliver(self, message: OutboundMessage) -> None: ...
 
-
-PROTOCOLS: dict[Capability, type] = {
-    Capability.WEBHOOK_RECEIVER: WebhookReceiver,
-    Capability.POLLER: Poller,
-    Capability.FILE_PARSER: FileParser,
-    Capability.ORDER_SINK: Sink,
-    Capability.SHIPMENT_SINK: Sink,
-    Capability.STOCK_SINK: Sink,
-    Capability.ACK_SINK: Sink,
-}
 
 REQUIRED_METHODS: dict[Capability, tuple[str, ...]] = {
     Capability.WEBHOOK_RECEIVER: ("verify", "parse"),
