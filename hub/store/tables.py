@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     Column,
+    Date,
     Index,
     Integer,
     LargeBinary,
@@ -149,6 +150,16 @@ nodes = Table(
     Column("priority", Integer, nullable=False, default=100),  # lower ships first
     Column("connection", String(100)),  # where released orders go
     Column("enabled", Integer, nullable=False, default=1),
+    # Where the node is and how it works: read by the rules (distance, capacity, cut-off, attributes).
+    Column("country", String(2)),
+    Column("postal_code", String(20)),
+    Column("latitude", Numeric(9, 6)),
+    Column("longitude", Numeric(9, 6)),
+    Column("timezone", String(60)),
+    Column("cutoff", String(5)),  # HH:MM local; orders before it can ship the same day
+    Column("capacity_per_day", Integer),  # orders a day; null: no limit
+    Column("attributes", JSON),  # e.g. {"hazmat": true, "oversize": false}
+    Column("stock_as_of", TS),  # freshness: when the node's stock was last confirmed (snapshot or movement)
 )
 
 stock_levels = Table(
@@ -162,6 +173,62 @@ stock_levels = Table(
     Column("safety", QTY, nullable=False),
     Column("updated_at", TS, nullable=False),
     Index(None, "tenant", "sku"),
+)
+
+stock_incoming = Table(
+    "stock_incoming",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column("node", String(60), nullable=False),
+    Column("sku", String(100), nullable=False),
+    Column("quantity", QTY, nullable=False),
+    Column("expected_on", Date, nullable=False),
+    Column("reference", String(200)),
+    Column("status", String(20), nullable=False),  # open | received | cancelled
+    Column("created_at", TS, nullable=False),
+    Index(None, "tenant", "sku", "status"),
+)
+
+stock_drifts = Table(
+    "stock_drifts",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column("node", String(60), nullable=False),
+    Column("sku", String(100), nullable=False),
+    Column("ledger_on_hand", QTY, nullable=False),
+    Column("counted", QTY, nullable=False),
+    Column("drift", QTY, nullable=False),
+    Column("snapshot", String(200)),
+    Column("at", TS, nullable=False),
+    Index(None, "tenant", "node", "at"),
+)
+
+channel_reservations = Table(
+    "channel_reservations",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("channel", String(200), primary_key=True),
+    Column("node", String(60), primary_key=True),  # "*": every node
+    Column("sku", String(100), primary_key=True),  # "*": every SKU
+    Column("mode", String(10), nullable=False),  # fixed | share
+    Column("value", QTY, nullable=False),  # units (fixed) or a fraction 0..1 (share)
+    Column("updated_at", TS, nullable=False),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("sku", String(100), primary_key=True),
+    Column("description", Text),
+    Column("weight_kg", Numeric(12, 4)),
+    Column("length_cm", Numeric(10, 2)),
+    Column("width_cm", Numeric(10, 2)),
+    Column("height_cm", Numeric(10, 2)),
+    Column("attributes", JSON, nullable=False),  # e.g. {"hazmat": true, "fragile": true}
+    Column("updated_at", TS, nullable=False),
 )
 
 stock_movements = Table(
@@ -189,6 +256,84 @@ reservations = Table(
     Column("quantity", QTY, nullable=False),
     Column("status", String(20), nullable=False),  # held | released | consumed
     Column("created_at", TS, nullable=False),
+    Column("shipment_no", Integer),  # which shipment of the allocation plan (1-based)
+)
+
+rule_sets = Table(
+    "rule_sets",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("body", Text, nullable=False),  # the YAML as written
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("activated_at", TS),
+    Column("active", Integer, nullable=False, default=0),
+)
+
+allocations = Table(
+    "allocations",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column("order_id", String(40), nullable=False),
+    Column("rule_set_version", Integer),  # null: the built-in default rules
+    Column("status", String(30), nullable=False),
+    Column("shipments", Integer, nullable=False),
+    Column("cost", Numeric(18, 4)),
+    Column("currency", String(3)),
+    Column("promised_ship_date", Date),
+    Column("promised_delivery_latest", Date),
+    Column("decision", JSON, nullable=False),
+    Column("reason", String(60), nullable=False),  # created | amended | reallocated | released_hold | ...
+    Column("created_at", TS, nullable=False),
+    Index(None, "tenant", "order_id"),
+    Index(None, "tenant", "created_at"),
+)
+
+node_load = Table(
+    "node_load",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("node", String(60), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("orders", Integer, nullable=False),
+)
+
+exceptions = Table(
+    "exceptions",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column("order_id", String(40)),
+    Column("kind", String(40), nullable=False),
+    Column("state", String(20), nullable=False),  # open | acknowledged | resolved
+    Column("summary", Text, nullable=False),
+    Column("suggested_action", String(60), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("dedup_key", String(300), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("resolved_at", TS),
+    Column("resolution", Text),
+    Column("resolved_by", String(100)),
+    UniqueConstraint("tenant", "dedup_key"),
+    Index(None, "tenant", "state", "kind"),
+    Index(None, "tenant", "order_id"),
+)
+
+promises = Table(
+    "promises",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column("request", JSON, nullable=False),
+    Column("answer", JSON, nullable=False),
+    Column("status", String(20), nullable=False),  # open | kept | broken | expired
+    Column("order_id", String(40)),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
 )
 
 outbox = Table(
