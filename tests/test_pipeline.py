@@ -80,7 +80,7 @@ def test_order_is_stored_allocated_and_released(hub_ctx: HubContext) -> None:
             "EAST",
         )
         reasons = [e.reason for e in conn.execute(select(order_events).order_by(order_events.c.id))]
-        assert "EAST (priority 1) has every line in stock" in reasons
+        assert any(r.startswith("EAST (priority 1) the first node in fallback order with every line") for r in reasons)
 
 
 def test_falls_to_lower_priority_node_then_backorders(hub_ctx: HubContext) -> None:
@@ -211,13 +211,14 @@ def test_order_shows_its_allocation_decision(hub_ctx: HubContext) -> None:
     with read_only(hub_ctx.engine) as conn:
         shown = get_order(conn, hub_ctx.tenant, report.documents[0]["id"])
     decision = shown["decision"]
-    assert (decision["outcome"], decision["node"], decision["policy"]) == (
+    assert (decision["status"], decision["rule_set"], decision["rule_set_version"]) == (
         "allocated",
-        "WEST",
-        "highest_priority_complete_node",
+        "default (built-in)",
+        None,
     )
+    assert [s["node"] for s in decision["plan"]["shipments"]] == ["WEST"]
     assert decision["candidates"] == [
-        {"node": "EAST", "priority": 1, "short": {"A": "1"}},
-        {"node": "WEST", "priority": 2, "short": {}},
+        {"node": "EAST", "included": True, "complete": False, "short": {"A": "1"}},
+        {"node": "WEST", "included": True, "complete": True, "short": {}},
     ]
-    assert decision["reason"] == "WEST (priority 2) has every line in stock"
+    assert decision["reason"].startswith("WEST (priority 2) the first node in fallback order with every line in stock")

@@ -13,15 +13,14 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
-from hub.allocation.allocator import Allocation, Allocator
+from hub.allocation.allocator import Allocation, AllocationSession
 from hub.allocation.ledger import StockView
-from hub.allocation.policy import NodeInfo
 from hub.errors import AmendmentRejected
 from hub.model.ids import new_id, utcnow
 from hub.model.order import AMENDABLE, Order, OrderStatus
 from hub.outbox.enqueue import Outgoing
 from hub.store.sql import insert_ignore
-from hub.store.tables import dedup_keys, order_events, order_lines, orders, reservations
+from hub.store.tables import allocations, dedup_keys, order_events, order_lines, orders, reservations
 
 
 @dataclass
@@ -32,8 +31,10 @@ class Writes:
     lines: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     reservations: list[dict[str, Any]] = field(default_factory=list)
+    allocations: list[dict[str, Any]] = field(default_factory=list)
     outgoing: list[Outgoing] = field(default_factory=list)
     touched_skus: set[str] = field(default_factory=set)
+    decided: list[tuple[str, Allocation]] = field(default_factory=list)  # (order id, allocation), for follow-ups
 
     def flush(self, conn: Connection) -> None:
         for table, rows in (
@@ -41,6 +42,7 @@ class Writes:
             (order_lines, self.lines),
             (order_events, self.events),
             (reservations, self.reservations),
+            (allocations, self.allocations),
         ):
             if rows:
                 conn.execute(table.insert(), rows)
@@ -89,8 +91,9 @@ class Planned:
 
     def stored(self) -> StoredDocument:
         if self.same_as is not None:
-            return StoredDocument("order", self.order.external_id, self.same_as.order_id, "duplicate",
-                                  self.same_as.status)
+            return StoredDocument(
+                "order", self.order.external_id, self.same_as.order_id, "duplicate", self.same_as.status
+            )
         outcome = {"create": "created", "amend": "amended"}.get(self.action, self.action)
         return StoredDocument("order", self.order.external_id, self.order_id, outcome, self.status)
 
@@ -102,10 +105,9 @@ class DeferToNextBatch(Exception):
 class OrderBatch:
     """Plans and stores the orders of one batch, inside the pipeline's transaction."""
 
-    def __init__(self, conn: Connection, tenant: str, allocator: Allocator) -> None:
+    def __init__(self, conn: Connection, tenant: str) -> None:
         self.conn = conn
         self.tenant = tenant
-        self.allocator = allocator
         self.planned: list[Planned] = []
         self._known: dict[tuple[str, str], Known] = {}
         self._by_key: dict[str, Planned] = {}
@@ -183,8 +185,14 @@ class OrderBatch:
             return
         now = utcnow()
         rows = [
-            {"dedup_key": p.key, "tenant": self.tenant, "doc_type": Order.doc_type, "document_id": p.order_id,
-             "message_id": p.message_id, "created_at": now}
+            {
+                "dedup_key": p.key,
+                "tenant": self.tenant,
+                "doc_type": Order.doc_type,
+                "document_id": p.order_id,
+                "message_id": p.message_id,
+                "created_at": now,
+            }
             for p in todo
         ]
         self.conn.execute(insert_ignore(self.conn, dedup_keys, ["dedup_key"]), rows)
@@ -211,17 +219,19 @@ class OrderBatch:
             skus |= set(self.conn.execute(held).scalars())
         return skus
 
-    def store(self, view: StockView, nodes: list[NodeInfo], writes: Writes) -> None:
-        """Allocate every order to write, in arrival order, and gather its rows."""
-        for p in self.planned:
+    def store(self, view: StockView, session: AllocationSession, writes: Writes) -> None:
+        """Allocate every order to write and gather its rows: higher rule priority first, then arrival order."""
+        todo = [(i, p) for i, p in enumerate(self.planned) if p.action in {"create", "amend"}]
+        todo.sort(key=lambda ip: (-session.priority(ip[1].order), ip[0]))
+        for _, p in todo:
             if p.action == "create":
-                self._create(p, view, nodes, writes)
-            elif p.action == "amend":
-                self._amend(p, view, nodes, writes)
+                self._create(p, view, session, writes)
+            else:
+                self._amend(p, view, session, writes)
 
-    def _create(self, p: Planned, view: StockView, nodes: list[NodeInfo], writes: Writes) -> None:
+    def _create(self, p: Planned, view: StockView, session: AllocationSession, writes: Writes) -> None:
         order = p.order
-        allocation = self.allocator.allocate(order, p.order_id, view, nodes)
+        allocation = session.allocate(order, p.order_id, view)
         now = utcnow()
         writes.orders.append(
             {
@@ -244,7 +254,7 @@ class OrderBatch:
         reason = f"received from connection {p.connection} (message {p.message_id})"
         self._record(p, None, reason, allocation, writes)
 
-    def _amend(self, p: Planned, view: StockView, nodes: list[NodeInfo], writes: Writes) -> None:
+    def _amend(self, p: Planned, view: StockView, session: AllocationSession, writes: Writes) -> None:
         """A newer revision while the order waits: give back its stock, replace its lines, allocate again."""
         order, conn = p.order, self.conn
         assert p.known is not None
@@ -253,7 +263,7 @@ class OrderBatch:
             view.release(res.node, res.sku, res.quantity)
         conn.execute(update(reservations).where(*held).values(status="released"))
         conn.execute(delete(order_lines).where(order_lines.c.order_id == p.order_id))
-        allocation = self.allocator.allocate(order, p.order_id, view, nodes)
+        allocation = session.allocate(order, p.order_id, view, reason="amended")
         conn.execute(
             orders.update()
             .where(orders.c.id == p.order_id)
@@ -270,43 +280,64 @@ class OrderBatch:
         reason = f"amended to revision {order.revision} from connection {p.connection}"
         self._record(p, p.known.status, reason, allocation, writes)
 
-    def _record(self, p: Planned, before: OrderStatus | None, reason: str, allocation: Allocation,
-                writes: Writes) -> None:
+    def _record(
+        self, p: Planned, before: OrderStatus | None, reason: str, allocation: Allocation, writes: Writes
+    ) -> None:
         """Gather the lines, the 'received' event, what allocation decided and the release to the node."""
         order, order_id = p.order, p.order_id
         p.status = allocation.status
         writes.lines += [
-            {"order_id": order_id, "line_no": ln.line_no, "tenant": order.tenant, "sku": ln.sku,
-             "quantity": ln.quantity, "uom": ln.uom, "unit_price": ln.unit_price, "description": ln.description}
+            {
+                "order_id": order_id,
+                "line_no": ln.line_no,
+                "tenant": order.tenant,
+                "sku": ln.sku,
+                "quantity": ln.quantity,
+                "uom": ln.uom,
+                "unit_price": ln.unit_price,
+                "description": ln.description,
+            }
             for ln in order.lines
         ]
         received = {"message_id": p.message_id, "revision": order.revision}
         writes.events.append(_event(order.tenant, order_id, before, OrderStatus.RECEIVED, reason, received))
-        detail = dict(allocation.detail)
-        if allocation.node is not None:
-            detail["node"] = allocation.node.code
-        writes.events.append(
-            _event(order.tenant, order_id, OrderStatus.RECEIVED, allocation.status, allocation.reason, detail)
+        decided = _event(
+            order.tenant, order_id, OrderStatus.RECEIVED, allocation.status, allocation.reason, allocation.detail
         )
+        writes.events.append(decided)
         writes.reservations += allocation.reservations
+        writes.allocations.append(allocation.record)
+        writes.decided.append((order_id, allocation))
         if allocation.reservations:
             writes.touched_skus |= {line.sku for line in order.lines}
-        node = allocation.node
-        if node is not None and node.connection:
-            body = order.model_copy(update={"id": order_id, "status": allocation.status}).public_dict()
-            body["node"] = node.code
-            writes.outgoing.append(
-                Outgoing(
-                    connection=node.connection,
-                    kind="order_release",
-                    idempotency_key=f"order_release:{order_id}:r{order.revision}",
-                    body=body,
-                )
-            )
+        writes.outgoing += release_messages(order, order_id, allocation)
 
 
-def _event(tenant: str, order_id: str, before: OrderStatus | None, after: OrderStatus, reason: str,
-           detail: dict[str, Any]) -> dict[str, Any]:
+def release_messages(order: Order, order_id: str, allocation: Allocation) -> list[Outgoing]:
+    """One release per shipment to the connection of its node, with that shipment's lines and carrier."""
+    shipments = allocation.decision.shipments
+    out: list[Outgoing] = []
+    by_line = {line.line_no: line for line in order.lines}
+    for number, shipment in enumerate(shipments, start=1):
+        node = allocation.nodes[shipment.node]
+        if not node.connection:
+            continue
+        lines = [
+            by_line[p.line_no].model_copy(update={"quantity": p.quantity})
+            for p in shipment.lines
+            if p.line_no in by_line
+        ]
+        body = order.model_copy(update={"id": order_id, "status": allocation.status, "lines": lines}).public_dict()
+        body["node"] = node.code
+        body["shipment"] = {"number": number, "of": len(shipments), **shipment.as_dict()}
+        key = f"order_release:{order_id}:r{order.revision}" + (f":{node.code}" if len(shipments) > 1 else "")
+        out.append(Outgoing(connection=node.connection, kind="order_release", idempotency_key=key, body=body))
+    return out
+
+
+def _event(
+    tenant: str, order_id: str, before: OrderStatus | None, after: OrderStatus, reason: str, detail: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "id": new_id("evt"),
         "tenant": tenant,

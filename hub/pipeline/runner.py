@@ -21,7 +21,6 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hub.allocation.allocator import Allocator
 from hub.allocation.ledger import StockView, apply_reservations, load_levels
-from hub.allocation.policy import NodeInfo
 from hub.context import HubContext
 from hub.errors import DecodeError, HubError, RecordError, TransientError
 from hub.model.ids import new_id, utcnow
@@ -122,9 +121,10 @@ class Pipeline:
                 return []
             connections = {c.name: c for c in self.ctx.connections(conn)}
             parsed = [(row, self._parse(row, connections)) for row in rows]
-            batch = OrderBatch(conn, self.ctx.tenant, self.allocator)
-            batch.load_known([d for _, r in parsed if isinstance(r, ParseResult) for d in r.documents
-                              if isinstance(d, Order)])
+            batch = OrderBatch(conn, self.ctx.tenant)
+            batch.load_known(
+                [d for _, r in parsed if isinstance(r, ParseResult) for d in r.documents if isinstance(d, Order)]
+            )
             outcomes: list[Outcome] = []
             plans: list[tuple[Any, ParseResult, list[Planned]]] = []
             for row, result in parsed:
@@ -136,15 +136,19 @@ class Pipeline:
                 except DeferToNextBatch:
                     continue  # stays received; the next batch takes it after this one commits
                 except RecordError as exc:
-                    outcomes.append(Outcome(row.id, InboxStatus.FAILED, result.format,
-                                            failure=failure_fields("store", exc)))
+                    outcomes.append(
+                        Outcome(row.id, InboxStatus.FAILED, result.format, failure=failure_fields("store", exc))
+                    )
             try:
                 batch.claim_keys()
-                view = load_levels(conn, self.ctx.tenant, batch.skus())
-                nodes = self.allocator.nodes(conn, self.ctx.tenant)
+                skus = batch.skus()
+                view = load_levels(conn, self.ctx.tenant, skus)
+                session = self.allocator.begin(conn, self.ctx.tenant, skus)
                 writes = Writes()
-                batch.store(view, nodes, writes)
+                batch.store(view, session, writes)
                 writes.flush(conn)
+                session.write_load(conn, self.ctx.tenant)
+                nodes = [n.code for n in session.context.nodes]
                 writes.outgoing += self._stock_updates(connections, writes.touched_skus, view, nodes)
                 enqueue(conn, self.ctx.tenant, writes.outgoing)
                 outcomes += [self._outcome(row, result, planned) for row, result, planned in plans]
@@ -204,7 +208,7 @@ class Pipeline:
             return Outcome(row.id, InboxStatus.FAILED, failure=failure_fields("decode", exc))
 
     def _stock_updates(
-        self, connections: dict[str, ConnectionRecord], skus: set[str], view: StockView, nodes: list[NodeInfo]
+        self, connections: dict[str, ConnectionRecord], skus: set[str], view: StockView, codes: list[str]
     ) -> list[Outgoing]:
         """Availability after this batch, for every connection that publishes stock (latest state wins)."""
         if not skus:
@@ -216,7 +220,6 @@ class Pipeline:
             and str(c.options.get("publish_stock", "")).lower() in {"1", "true", "yes"}
             and self.ctx.offers(c, Capability.STOCK_SINK)
         ]
-        codes = [n.code for n in nodes]
         now = utcnow().isoformat()
         out = []
         for record in publishers:

@@ -9,7 +9,17 @@ from sqlalchemy import Connection, func, select
 
 from hub.allocation.ledger import Level
 from hub.model.money import decimal_str
-from hub.store.tables import inbox, nodes, order_events, order_lines, orders, outbox, reservations, stock_levels
+from hub.store.tables import (
+    allocations,
+    inbox,
+    nodes,
+    order_events,
+    order_lines,
+    orders,
+    outbox,
+    reservations,
+    stock_levels,
+)
 
 
 class NotFound(LookupError):
@@ -112,25 +122,23 @@ def get_order(conn: Connection, tenant: str, key: str) -> dict[str, Any]:
         }
         for e in events
     ]
-    data["decision"] = latest_decision(data["events"])
+    data["decision"] = latest_decision(conn, tenant, row.id)
     return data
 
 
-def latest_decision(events: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The newest allocation decision on the timeline: policy, the nodes it weighed and why, the outcome."""
-    for event in reversed(events):
-        detail = event["detail"]
-        if "policy" in detail:
-            return {
-                "at": event["at"],
-                "outcome": event["to_status"],
-                "node": detail.get("node"),
-                "reason": event["reason"],
-                "policy": detail["policy"],
-                "candidates": detail.get("considered", []),
-                "could_not_reserve_at": detail.get("could_not_reserve_at", []),
-            }
-    return None
+def latest_decision(conn: Connection, tenant: str, order_id: str) -> dict[str, Any] | None:
+    """The newest allocation decision: rule set version, each node weighed and why, the plan and its cost."""
+    t = allocations.c
+    record = conn.execute(
+        select(allocations).where(t.tenant == tenant, t.order_id == order_id).order_by(t.created_at.desc(), t.id.desc())
+    ).first()
+    if record is None:
+        return None
+    decision = dict(record.decision)
+    decision["at"] = _ts(record.created_at)
+    decision["allocation_id"] = record.id
+    decision["trigger"] = record.reason
+    return decision
 
 
 def order_counts(conn: Connection, tenant: str) -> dict[str, int]:
