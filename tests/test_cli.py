@@ -105,7 +105,8 @@ def test_orders_list_and_show(cli) -> None:
 
     shown = as_json(cli("orders", "show", "SO-1001", "--json"))
     assert shown["id"] == first["id"] and len(shown["lines"]) == 3
-    assert [e["to_status"] for e in shown["events"]] == ["received", "backordered"]
+    assert [e["to_status"] for e in shown["events"]] == ["received", "backordered", "backordered"]
+    assert shown["events"][2]["reason"].startswith("exception backorder:")  # raised on the workbench too
     assert all(e["reason"] for e in shown["events"])
     assert as_json(cli("orders", "show", first["id"], "--json"))["external_id"] == "SO-1001"
     human = cli("orders", "show", "SO-1001").stdout

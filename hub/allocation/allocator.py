@@ -11,10 +11,11 @@ word on availability.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
@@ -26,6 +27,7 @@ from hub.model.order import Order, OrderStatus
 from hub.rules.decision import Decision
 from hub.rules.facts import OrderFacts, order_facts
 from hub.rules.planner import DistanceSource, Planner, PlanningContext, Rater, priority_of
+from hub.rules.resources import network_data
 from hub.rules.ruleset import RuleSet
 from hub.rules.store import ActiveRuleSet
 from hub.store.sql import upsert
@@ -60,15 +62,21 @@ class Allocator:
         self,
         rule_set: RuleSet | None = None,
         *,
-        distance: DistanceSource | None = None,
+        distance: DistanceSource | Callable[[], DistanceSource] | None = None,
         rater: Rater | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.rule_set = rule_set
-        self.distance = distance
+        self.distance = distance  # a model, or a factory called per batch (models cache node locations)
         self.rater = rater
         self.clock = clock
         self._active = ActiveRuleSet()
+
+    @classmethod
+    def for_hub(cls, environ: Mapping[str, str], home: Path, **kw: Any) -> Allocator:
+        """The allocator of a running hub: the active rule set, packaged distances, the home's rate cards."""
+        network = network_data(environ, home)
+        return cls(distance=network.distance, rater=network.rater, **kw)
 
     def rules(self, conn: Connection, tenant: str) -> RuleSet:
         return self.rule_set or self._active.get(conn, tenant)
@@ -80,7 +88,7 @@ class Allocator:
             nodes=load_node_profiles(conn, tenant),
             now=now,
             load=load_node_load(conn, tenant, now.date()),
-            distance=self.distance,
+            distance=self.distance() if callable(self.distance) else self.distance,
             rater=self.rater,
         )
         return AllocationSession(context, load_products(conn, tenant, skus), today=now.date())

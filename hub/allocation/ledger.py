@@ -3,28 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import Connection, bindparam, select
 
 from hub.errors import TransientError
 from hub.model.ids import new_id, utcnow
+from hub.stock.holds import holds_at, read_hold_rules
 from hub.store.sql import insert_ignore, upsert
 from hub.store.tables import QTY, nodes, stock_levels, stock_movements
 
 
 @dataclass
 class Level:
+    """One node's stock of one SKU. `holds`: channel -> units ring-fenced for that channel here."""
+
     node: str
     sku: str
     on_hand: Decimal
     reserved: Decimal
     safety: Decimal
+    holds: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def available(self) -> Decimal:
+        """Physically free: on hand less reserved and safety stock (holds not subtracted)."""
         return max(self.on_hand - self.reserved - self.safety, Decimal(0))
+
+    def available_to(self, channel: str | None = None) -> Decimal:
+        """Sellable by `channel`: free stock less what other channels hold (None: less every hold)."""
+        held = sum((q for c, q in self.holds.items() if c != channel), Decimal(0))
+        return max(self.on_hand - self.reserved - self.safety - held, Decimal(0))
 
 
 class StockView:
@@ -42,17 +52,18 @@ class StockView:
     def get(self, node: str, sku: str) -> Level | None:
         return self._levels.get((node, sku))
 
-    def available(self, node: str, sku: str) -> Decimal:
+    def available(self, node: str, sku: str, channel: str | None = None) -> Decimal:
+        """Available to `channel` (holds of other channels subtracted; None: every hold subtracted)."""
         level = self.get(node, sku)
-        return level.available if level else Decimal(0)
+        return level.available_to(channel) if level else Decimal(0)
 
-    def total_available(self, sku: str, node_codes: Iterable[str]) -> Decimal:
-        return sum((self.available(n, sku) for n in node_codes), Decimal(0))
+    def total_available(self, sku: str, node_codes: Iterable[str], channel: str | None = None) -> Decimal:
+        return sum((self.available(n, sku, channel) for n in node_codes), Decimal(0))
 
-    def reserve(self, node: str, sku: str, qty: Decimal) -> bool:
-        """Reserve in the view if that much is available; remembered for apply_reservations."""
+    def reserve(self, node: str, sku: str, qty: Decimal, channel: str | None = None) -> bool:
+        """Reserve in the view if that much is available to `channel`; remembered for apply_reservations."""
         level = self.get(node, sku)
-        if level is None or level.available < qty:
+        if level is None or level.available_to(channel) < qty:
             return False
         self._change(level, qty)
         return True
@@ -70,7 +81,8 @@ class StockView:
 
 
 def load_levels(conn: Connection, tenant: str, skus: Iterable[str], *, lock: bool = False) -> StockView:
-    """Read the levels of `skus` at every node (with `lock`, FOR UPDATE on PostgreSQL, in key order).
+    """Read the levels of `skus` at every node (with `lock`, FOR UPDATE on PostgreSQL, in key order),
+    with the channel holds at each level (one more query; holds are units as of this read).
 
     The pipeline reads without locking and lets `apply_reservations` be the guard: its UPDATEs run
     last, in key order, so stock rows are held only for the end of the transaction, and a batch that
@@ -87,7 +99,13 @@ def load_levels(conn: Connection, tenant: str, skus: Iterable[str], *, lock: boo
     if lock and conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     rows = conn.execute(stmt).all()
-    return StockView(Level(r.node, r.sku, Decimal(r.on_hand), Decimal(r.reserved), Decimal(r.safety)) for r in rows)
+    levels = [Level(r.node, r.sku, Decimal(r.on_hand), Decimal(r.reserved), Decimal(r.safety)) for r in rows]
+    rules = read_hold_rules(conn, tenant, wanted) if levels else []
+    if rules:
+        for level in levels:
+            free = level.on_hand - level.reserved - level.safety
+            level.holds = holds_at(rules, level.node, level.sku, free)
+    return StockView(levels)
 
 
 def reserve(conn: Connection, tenant: str, node: str, sku: str, qty: Decimal) -> bool:

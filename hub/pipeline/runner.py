@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hub.allocation.allocator import Allocator
+from hub.allocation.followups import decision_exceptions
 from hub.allocation.ledger import StockView, apply_reservations, load_levels
 from hub.context import HubContext
 from hub.errors import DecodeError, HubError, RecordError, TransientError
@@ -78,7 +79,7 @@ class Pipeline:
 
     def __init__(self, ctx: HubContext, allocator: Allocator | None = None, *, batch_size: int = 50) -> None:
         self.ctx = ctx
-        self.allocator = allocator or Allocator()
+        self.allocator = allocator or Allocator.for_hub(ctx.environ, ctx.home)
         self.batch_size = batch_size
 
     # -- entry points -------------------------------------------------------------------------------
@@ -148,6 +149,8 @@ class Pipeline:
                 batch.store(view, session, writes)
                 writes.flush(conn)
                 session.write_load(conn, self.ctx.tenant)
+                for order_id, allocation in writes.decided:
+                    decision_exceptions(conn, self.ctx.tenant, order_id, allocation)
                 nodes = [n.code for n in session.context.nodes]
                 writes.outgoing += self._stock_updates(connections, writes.touched_skus, view, nodes)
                 enqueue(conn, self.ctx.tenant, writes.outgoing)

@@ -1,0 +1,241 @@
+"""Exception flows of allocation: what a decision raises, short picks and node rejections, and the actions
+that resolve them (allocate again elsewhere, release a hold, retry a backorder, cancel).
+
+`register_allocation_actions()` plugs the actions into the exception workbench; the CLI and the
+API call it at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from hub.allocation.allocator import Allocation, Allocator
+from hub.allocation.reallocate import give_back, held, load_order, replan
+from hub.context import HubContext
+from hub.errors import RecordError
+from hub.exceptions import ExceptionKind, ExceptionRecord, raise_exception
+from hub.exceptions.actions import register_action
+from hub.model.ids import new_id, utcnow
+from hub.model.money import decimal_str
+from hub.model.order import OrderStatus, check_transition
+from hub.stock.movements import record_movement
+from hub.store.tables import order_events, orders, reservations, stock_levels
+
+
+def _quantities(order_id: str, node: str, held_rows: list[Any], wanted: Mapping[str, Decimal]) -> dict[int, Decimal]:
+    """Spread per-SKU missing quantities over the order's lines held at `node`."""
+    out: dict[int, Decimal] = {}
+    left = dict(wanted)
+    for res in held_rows:
+        if res.node != node or left.get(res.sku, Decimal(0)) <= 0:
+            continue
+        take = min(Decimal(res.quantity), left[res.sku])
+        out[res.line_no] = out.get(res.line_no, Decimal(0)) + take
+        left[res.sku] -= take
+    missing = {sku: q for sku, q in left.items() if q > 0}
+    if missing:
+        what = ", ".join(f"{sku} x{decimal_str(q)}" for sku, q in sorted(missing.items()))
+        raise RecordError(f"order {order_id} holds less than that at {node}: {what} not held there")
+    return out
+
+
+def report_short_pick(
+    ctx: HubContext,
+    allocator: Allocator,
+    order_id: str,
+    *,
+    node: str,
+    missing: Mapping[str, Decimal],
+    reference: str | None = None,
+    reallocate: bool = True,
+) -> tuple[ExceptionRecord, Allocation | None]:
+    """A node picked short: the stock it lacked is written off there, the short lines are given back and
+    (by default) allocated again elsewhere; a short_pick exception records what happened."""
+    with ctx.engine.begin() as conn:
+        quantities = _quantities(order_id, node, held(conn, order_id), missing)
+        give_back(conn, ctx.tenant, order_id, node, quantities)
+        _write_off(conn, ctx.tenant, node, missing, reference=f"short pick {order_id}")
+        detail = {
+            "node": node,
+            "lines": {str(k): decimal_str(v) for k, v in sorted(quantities.items())},
+            "missing": {sku: decimal_str(q) for sku, q in sorted(missing.items())},
+            "reference": reference,
+        }
+        record = raise_exception(
+            conn,
+            ctx.tenant,
+            ExceptionKind.SHORT_PICK,
+            order_id=order_id,
+            summary=f"{node} picked short: " + ", ".join(f"{s} x{decimal_str(q)}" for s, q in sorted(missing.items())),
+            detail=detail,
+        )
+        allocation = None
+        if reallocate:
+            allocation = _reallocate_lines(conn, ctx.tenant, allocator, order_id, node, quantities, "short pick")
+    return record, allocation
+
+
+def _write_off(conn: Connection, tenant: str, node: str, missing: Mapping[str, Decimal], *, reference: str) -> None:
+    """The node does not have what it lacked at pick: take it off its on-hand (never below zero)."""
+    t = stock_levels.c
+    for sku, qty in sorted(missing.items()):
+        on_hand = conn.execute(
+            select(t.on_hand).where(t.tenant == tenant, t.node == node, t.sku == sku)
+        ).scalar_one_or_none()
+        take = min(qty, Decimal(on_hand or 0))
+        if take > 0:
+            record_movement(conn, tenant, node, sku, -take, "adjustment", reference=reference)
+
+
+def _reallocate_lines(
+    conn: Connection,
+    tenant: str,
+    allocator: Allocator,
+    order_id: str,
+    node: str,
+    quantities: Mapping[int, Decimal],
+    why: str,
+) -> Allocation:
+    return replan(
+        conn,
+        tenant,
+        allocator,
+        order_id,
+        lines=quantities,
+        exclude={node: f"{why} at {node}"},
+        skip_holds=True,
+        trigger=why.replace(" ", "_"),
+        note=f"{why} at {node}: lines {', '.join(map(str, sorted(quantities)))} allocated again",
+    )
+
+
+def report_node_rejection(
+    ctx: HubContext,
+    allocator: Allocator,
+    order_id: str,
+    *,
+    node: str,
+    reason: str,
+    reference: str | None = None,
+    reallocate: bool = True,
+) -> tuple[ExceptionRecord, Allocation | None]:
+    """A node refused the order: what it held is given back and (by default) allocated again without it."""
+    with ctx.engine.begin() as conn:
+        held_rows = held(conn, order_id)
+        quantities: dict[int, Decimal] = {}
+        for res in held_rows:
+            if res.node == node:
+                quantities[res.line_no] = quantities.get(res.line_no, Decimal(0)) + Decimal(res.quantity)
+        if not quantities:
+            raise RecordError(f"order {order_id} holds nothing at {node}: there is nothing to reject")
+        give_back(conn, ctx.tenant, order_id, node, quantities)
+        record = raise_exception(
+            conn,
+            ctx.tenant,
+            ExceptionKind.NODE_REJECTION,
+            order_id=order_id,
+            summary=f"{node} rejected the order: {reason}",
+            detail={
+                "node": node,
+                "reason": reason,
+                "reference": reference,
+                "lines": {str(k): decimal_str(v) for k, v in sorted(quantities.items())},
+            },
+        )
+        allocation = None
+        if reallocate:
+            allocation = _reallocate_lines(conn, ctx.tenant, allocator, order_id, node, quantities, "node rejection")
+    return record, allocation
+
+
+# -- actions on exceptions ---------------------------------------------------------------------------------
+def _allocator(ctx: HubContext) -> Allocator:
+    return Allocator.for_hub(ctx.environ, ctx.home)
+
+
+def _describe(allocation: Allocation) -> str:
+    return f"{allocation.status.value}: {allocation.reason}"
+
+
+def reallocate_recorded_lines(conn: Connection, ctx: HubContext, record: ExceptionRecord) -> str:
+    """short_pick / node_rejection: allocate the recorded lines again, avoiding the node (if not done yet)."""
+    node = str(record.detail.get("node"))
+    lines = {int(k): Decimal(v) for k, v in dict(record.detail.get("lines") or {}).items()}
+    if record.order_id is None or not lines:
+        raise RecordError(f"exception {record.id} names no order lines to allocate again")
+    still = [r for r in held(conn, record.order_id) if r.line_no in lines and r.node != node]
+    if still and sum(Decimal(r.quantity) for r in still) >= sum(lines.values()):
+        return "the lines are already allocated elsewhere: nothing to do"
+    allocation = _reallocate_lines(conn, ctx.tenant, _allocator(ctx), record.order_id, node, lines, record.kind)
+    return _describe(allocation)
+
+
+def release_hold(conn: Connection, ctx: HubContext, record: ExceptionRecord) -> str:
+    """on_hold: allocate the order now, without the hold rules."""
+    assert record.order_id is not None
+    allocation = replan(
+        conn,
+        ctx.tenant,
+        _allocator(ctx),
+        record.order_id,
+        skip_holds=True,
+        trigger="hold_released",
+        note="hold released",
+    )
+    return _describe(allocation)
+
+
+def retry_allocation(conn: Connection, ctx: HubContext, record: ExceptionRecord) -> str:
+    """backorder: try to allocate the order again now."""
+    assert record.order_id is not None
+    allocation = replan(
+        conn, ctx.tenant, _allocator(ctx), record.order_id, skip_holds=True, trigger="retry", note="allocation retried"
+    )
+    return _describe(allocation)
+
+
+def cancel_order(conn: Connection, ctx: HubContext, record: ExceptionRecord) -> str:
+    """Cancel the order and give back everything it holds."""
+    assert record.order_id is not None
+    order = load_order(conn, ctx.tenant, record.order_id, lock=True)
+    check_transition(order.status, OrderStatus.CANCELLED)
+    by_node: dict[str, dict[int, Decimal]] = {}
+    for res in held(conn, record.order_id):
+        by_node.setdefault(res.node, {})[res.line_no] = Decimal(res.quantity)
+    for node, quantities in by_node.items():
+        give_back(conn, ctx.tenant, record.order_id, node, quantities)
+    conn.execute(
+        update(reservations)
+        .where(reservations.c.order_id == record.order_id, reservations.c.status == "held")
+        .values(status="released")
+    )
+    now = utcnow()
+    conn.execute(orders.update().where(orders.c.id == record.order_id).values(status="cancelled", updated_at=now))
+    conn.execute(
+        order_events.insert().values(
+            id=new_id("evt"),
+            tenant=ctx.tenant,
+            order_id=record.order_id,
+            from_status=order.status.value,
+            to_status="cancelled",
+            reason=f"cancelled on exception {record.kind}",
+            detail={"exception_id": record.id},
+            at=now,
+        )
+    )
+    return f"order cancelled; released stock at {', '.join(sorted(by_node)) or 'no node'}"
+
+
+def register_allocation_actions() -> None:
+    """Plug the allocation actions into the exception workbench (idempotent)."""
+    register_action(ExceptionKind.SHORT_PICK, "reallocate_short_lines", reallocate_recorded_lines)
+    register_action(ExceptionKind.NODE_REJECTION, "reallocate_elsewhere", reallocate_recorded_lines)
+    register_action(ExceptionKind.NODE_REJECTION, "cancel_order", cancel_order)
+    register_action(ExceptionKind.ON_HOLD, "release_hold", release_hold)
+    register_action(ExceptionKind.ON_HOLD, "cancel_order", cancel_order)
+    register_action(ExceptionKind.BACKORDER, "retry_allocation", retry_allocation)
+    register_action(ExceptionKind.BACKORDER, "cancel_order", cancel_order)
