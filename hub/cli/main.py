@@ -9,9 +9,10 @@ import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
+from hub.allocation.flows import register_allocation_actions
 from hub.errors import HubError
 
-from . import adapters, connections, messages, nodes, orders, runtime, stock
+from . import adapters, connections, exceptions, messages, nodes, orders, products, returns, rules, runtime, stock
 from .common import err, exit_code_for
 from .demo import demo
 from .ingest import ingest
@@ -47,11 +48,16 @@ app.command("ingest")(ingest)
 app.add_typer(orders.app, name="orders")
 app.add_typer(stock.app, name="stock")
 app.add_typer(nodes.app, name="nodes")
+app.add_typer(products.app, name="products")
 app.add_typer(messages.app, name="messages")
 app.add_typer(adapters.list_app, name="adapters")
 app.add_typer(adapters.new_app, name="adapter")
 app.add_typer(connections.app, name="connections")
 app.add_typer(runtime.db_app, name="db")
+app.add_typer(exceptions.app, name="exceptions")
+app.add_typer(returns.app, name="returns")
+app.add_typer(rules.app, name="rules")
+register_allocation_actions()
 
 
 def run() -> None:

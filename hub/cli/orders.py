@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from hub.allocation.allocator import Allocator
+from hub.allocation.flows import report_node_rejection, report_short_pick
+from hub.allocation.reallocate import retry_backorders
 from hub.model.order import OrderStatus
 from hub.store import queries
 from hub.store.db import read_only
 
-from .common import fail, hub, out, print_json, styled, usage_error
+from .common import fail, hub, out, parse_pairs, print_json, styled, usage_error
 
 app = typer.Typer(help="Orders: list them, show one with its lines and event timeline.", no_args_is_help=True)
 
@@ -91,3 +95,110 @@ def print_order(o: dict[str, Any]) -> None:
     for e in o["events"]:
         events.add_row((e["at"] or "")[:19], e["from_status"] or "", styled(e["to_status"]), escape(e["reason"]))
     console.print(events)
+    decision = o.get("decision")
+    if decision:
+        console.print(escape(f"decision   {decision['status']} by {decision['rule_set']}: {decision['reason']}"))
+        for c in decision["candidates"]:
+            verdict = "candidate" if c["included"] else f"excluded by {c.get('rule')}"
+            extra = c.get("reason") or (f"short {c['short']}" if c.get("short") else "")
+            console.print(escape(f"  {c['node']}: {verdict} {extra}".rstrip()))
+        for shipment in decision["plan"]["shipments"]:
+            carrier = shipment.get("carrier") or {}
+            how = (
+                f" by {carrier['carrier']}/{carrier['service']} {carrier['cost']} {carrier['currency']}"
+                if carrier
+                else ""
+            )
+            what = ", ".join(f"{ln['sku']} x{ln['quantity']}" for ln in shipment["lines"])
+            console.print(escape(f"  ships from {shipment['node']}: {what}{how}"))
+    for exc in o.get("exceptions", []):
+        console.print(
+            escape(f"exception  {exc['kind']} ({exc['state']}): {exc['summary']} -> {exc['suggested_action']}")
+        )
+
+
+def _order_id(hub_ctx: Any, key: str) -> str:
+    with read_only(hub_ctx.engine) as conn:
+        try:
+            return str(queries.get_order(conn, hub_ctx.tenant, key)["id"])
+        except queries.NotFound as exc:
+            fail(str(exc))
+        except queries.Ambiguous as exc:
+            usage_error(str(exc))
+
+
+def _report(allocation: Any, record: Any, as_json: bool) -> None:
+    data = {
+        "exception": record.as_dict() if record else None,
+        "allocation": allocation.decision.as_dict() if allocation else None,
+    }
+    if as_json:
+        print_json(data)
+        return
+    if record:
+        out().print(escape(f"exception {record.id} ({record.kind}): {record.summary}"))
+    if allocation:
+        out().print(escape(f"allocated again: {allocation.status.value}: {allocation.reason}"))
+
+
+@app.command("reject")
+def reject(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., metavar="ID_OR_EXTERNAL_ID"),
+    node: str = typer.Option(..., "--node", help="The node that refused the order."),
+    reason: str = typer.Option("rejected by the node", "--reason"),
+    keep: bool = typer.Option(False, "--no-reallocate", help="Only record it; do not allocate elsewhere now."),
+    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """A node rejected the order: give back what it held there and allocate those lines elsewhere."""
+    hub_ctx = hub(ctx)
+    order_id = _order_id(hub_ctx, key)
+    allocator = Allocator.for_hub(hub_ctx.environ, hub_ctx.home)
+    record, allocation = report_node_rejection(
+        hub_ctx, allocator, order_id, node=node, reason=reason, reallocate=not keep
+    )
+    _report(allocation, record, as_json)
+
+
+@app.command("short-pick")
+def short_pick(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., metavar="ID_OR_EXTERNAL_ID"),
+    missing: list[str] = typer.Argument(..., metavar="SKU=QTY...", help="What the node could not pick."),
+    node: str = typer.Option(..., "--node", help="The node that picked short."),
+    keep: bool = typer.Option(False, "--no-reallocate", help="Only record it; do not allocate elsewhere now."),
+    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """A node picked short: write the missing stock off there and allocate the short lines elsewhere."""
+    quantities = {}
+    for sku, qty in parse_pairs(missing, "SKU=QTY").items():
+        try:
+            quantities[sku] = Decimal(qty)
+        except InvalidOperation:
+            usage_error(f"{sku}={qty}: the quantity is not a number")
+        if not quantities[sku].is_finite() or quantities[sku] <= 0:
+            usage_error(f"{sku}={qty}: the quantity must be more than 0")
+    hub_ctx = hub(ctx)
+    order_id = _order_id(hub_ctx, key)
+    allocator = Allocator.for_hub(hub_ctx.environ, hub_ctx.home)
+    record, allocation = report_short_pick(
+        hub_ctx, allocator, order_id, node=node, missing=quantities, reallocate=not keep
+    )
+    _report(allocation, record, as_json)
+
+
+@app.command("retry-backorders")
+def retry(
+    ctx: typer.Context,
+    limit: int = typer.Option(100, "--limit", min=1),
+    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """Allocate backordered orders again (oldest first); those still short stay as they are."""
+    hub_ctx = hub(ctx)
+    allocator = Allocator.for_hub(hub_ctx.environ, hub_ctx.home)
+    with hub_ctx.engine.begin() as conn:
+        found = retry_backorders(conn, hub_ctx.tenant, allocator, limit=limit)
+    if as_json:
+        print_json({"allocated": found})
+        return
+    out().print(f"{len(found)} backordered order(s) allocated")

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from hub.allocation.ledger import Level
+from hub.exceptions.queries import exceptions_for_order
 from hub.model.money import decimal_str
 from hub.store.tables import (
     allocations,
@@ -123,6 +124,7 @@ def get_order(conn: Connection, tenant: str, key: str) -> dict[str, Any]:
         for e in events
     ]
     data["decision"] = latest_decision(conn, tenant, row.id)
+    data["exceptions"] = exceptions_for_order(conn, tenant, row.id)
     return data
 
 
@@ -185,6 +187,15 @@ def list_nodes(conn: Connection, tenant: str) -> list[dict[str, Any]]:
             "connection": r.connection,
             "enabled": bool(r.enabled),
             "skus": skus.get(r.code, 0),
+            "country": r.country,
+            "postal_code": r.postal_code,
+            "latitude": _dec(r.latitude),
+            "longitude": _dec(r.longitude),
+            "timezone": r.timezone,
+            "cutoff": r.cutoff,
+            "capacity_per_day": r.capacity_per_day,
+            "attributes": dict(r.attributes or {}),
+            "stock_as_of": _ts(r.stock_as_of),
         }
         for r in rows
     ]
