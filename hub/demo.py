@@ -6,6 +6,7 @@ import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,12 @@ from hub.context import HubContext
 from hub.pipeline.ingest import ingest_path
 from hub.pipeline.runner import Pipeline
 from hub.plugins.registry import default_registry
+from hub.rules.store import activate, save_rule_set
 from hub.store import queries
 from hub.store.connections import ConnectionRecord, add_connection
 from hub.store.db import make_engine, read_only
 from hub.store.migrate import upgrade
-from hub.store.tables import reservations
+from hub.store.tables import nodes, reservations
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures" / "demo"
@@ -94,6 +96,19 @@ def setup(ctx: HubContext, network: dict[str, Any], fixtures: Path) -> None:
             set_node(
                 conn, ctx.tenant, n["code"], priority=n["priority"], connection=n.get("connection"), name=n["name"]
             )
+            where = {k: n[k] for k in ("country", "postal_code", "latitude", "longitude") if k in n}
+            if where:
+                conn.execute(
+                    nodes.update()
+                    .where(nodes.c.tenant == ctx.tenant, nodes.c.code == n["code"])
+                    .values(**{k: Decimal(str(v)) if k in {"latitude", "longitude"} else v for k, v in where.items()})
+                )
+        if network.get("rules"):
+            rule_set = save_rule_set(
+                conn, ctx.tenant, (fixtures / network["rules"]).read_text(encoding="utf-8"), network["rules"]
+            )
+            assert rule_set.version is not None
+            activate(conn, ctx.tenant, rule_set.version)
     import_stock_csv(ctx.engine, ctx.tenant, fixtures / network["stock"])
 
 
@@ -102,7 +117,10 @@ def order_nodes(ctx: HubContext) -> dict[str, str]:
         rows = conn.execute(
             select(reservations.c.order_id, reservations.c.node).where(reservations.c.status == "held").distinct()
         )
-        return {order_id: node for order_id, node in rows}
+        found: dict[str, list[str]] = {}
+        for order_id, node in rows:
+            found.setdefault(order_id, []).append(node)
+        return {order_id: "+".join(sorted(codes)) for order_id, codes in found.items()}
 
 
 def run_demo(home: Path | None = None, *, fixtures: Path = FIXTURES) -> DemoSummary:

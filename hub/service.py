@@ -22,6 +22,15 @@ def work_once(ctx: HubContext) -> int:
     return handled
 
 
+def retry_backorders_once(ctx: HubContext) -> int:
+    """Allocate backordered orders that stock has since arrived for; returns how many were allocated."""
+    from hub.allocation.allocator import Allocator
+    from hub.allocation.reallocate import retry_backorders
+
+    with ctx.engine.begin() as conn:
+        return len(retry_backorders(conn, ctx.tenant, Allocator.for_hub(ctx.environ, ctx.home)))
+
+
 def run_worker(
     ctx: HubContext,
     *,
@@ -29,13 +38,21 @@ def run_worker(
     idle_exit: float | None = None,
     stop: threading.Event | None = None,
     idle_sleep: float = 0.5,
+    backorder_every: float = 30.0,
 ) -> None:
-    """Process inbox and outbox until stopped (SIGTERM/SIGINT), or once, or after `idle_exit` idle seconds."""
+    """Process inbox and outbox until stopped (SIGTERM/SIGINT), or once, or after `idle_exit` idle seconds.
+
+    Every `backorder_every` seconds, backordered orders are allocated again if stock has arrived.
+    """
     stop = stop or _stop_on_signals()
     idle_since = time.monotonic()
+    backorders_due = time.monotonic() + backorder_every
     while not stop.is_set():
         try:
             handled = work_once(ctx)
+            if time.monotonic() >= backorders_due:
+                backorders_due = time.monotonic() + backorder_every
+                handled += retry_backorders_once(ctx)
         except Exception:
             log.exception("worker round failed; retrying after a pause")
             handled = 0
