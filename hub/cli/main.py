@@ -16,6 +16,7 @@ from . import adapters, connections, exceptions, messages, nodes, orders, produc
 from .common import err, exit_code_for
 from .demo import demo
 from .ingest import ingest
+from .promise import promise
 
 
 class HubGroup(TyperGroup):
@@ -45,6 +46,7 @@ app.command("worker")(runtime.worker)
 app.command("api")(runtime.api)
 app.command("scheduler")(runtime.scheduler)
 app.command("ingest")(ingest)
+app.command("promise")(promise)
 app.add_typer(orders.app, name="orders")
 app.add_typer(stock.app, name="stock")
 app.add_typer(nodes.app, name="nodes")

@@ -1,0 +1,42 @@
+"""Exceptions on the order's timeline: an order_events row that keeps the order's status as it is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from hub.exceptions.errors import ExceptionNotFound
+from hub.jsonable import to_jsonable
+from hub.model.ids import new_id, utcnow
+from hub.store.tables import order_events, orders
+
+
+def order_status(conn: Connection, tenant: str, order_id: str) -> str:
+    """The order's current status; ExceptionNotFound when the tenant has no such order."""
+    status = conn.execute(
+        select(orders.c.status).where(orders.c.tenant == tenant, orders.c.id == order_id)
+    ).scalar_one_or_none()
+    if status is None:
+        raise ExceptionNotFound(f"no order {order_id!r} for tenant {tenant!r}")
+    return str(status)
+
+
+def add_timeline_event(conn: Connection, tenant: str, order_id: str, reason: str, detail: Mapping[str, Any]) -> str:
+    """Write an event with from_status = to_status = the order's current status; returns the event id."""
+    status = order_status(conn, tenant, order_id)
+    event_id = new_id("evt")
+    conn.execute(
+        order_events.insert().values(
+            id=event_id,
+            tenant=tenant,
+            order_id=order_id,
+            from_status=status,
+            to_status=status,
+            reason=reason,
+            detail=to_jsonable(dict(detail), normalize_decimals=True),
+            at=utcnow(),
+        )
+    )
+    return event_id
