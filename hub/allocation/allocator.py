@@ -109,7 +109,8 @@ class AllocationSession:
         return self.context.rule_set
 
     def facts(self, order: Order) -> OrderFacts:
-        return order_facts(order, self.products, default_service_level=self.rule_set.settings.service_level)
+        # no default service level here: the planner falls back to the settings of the matching policy
+        return order_facts(order, self.products)
 
     def priority(self, order: Order) -> int:
         return priority_of(self.rule_set, self.facts(order))
@@ -128,7 +129,7 @@ class AllocationSession:
         excluded = dict(exclude or {})
         while True:
             decision = self.planner.decide(facts, view, exclude=excluded, skip_holds=skip_holds)
-            taken = self._reserve(decision, view, order.lines)
+            taken = self._reserve(decision, view, order.source)
             if taken is not None:
                 break
             failed = next(iter(self._failed_nodes))
@@ -145,12 +146,12 @@ class AllocationSession:
             self._record(order, order_id, decision, reason),
         )
 
-    def _reserve(self, decision: Decision, view: StockView, lines: Iterable[Any]) -> list[tuple[int, Any]] | None:
+    def _reserve(self, decision: Decision, view: StockView, channel: str) -> list[tuple[int, Any]] | None:
         self._failed_nodes: list[str] = []
         taken: list[tuple[int, str, str, Decimal, int]] = []
         for number, shipment in enumerate(decision.shipments, start=1):
             for line in shipment.lines:
-                if not view.reserve(shipment.node, line.sku, line.quantity):
+                if not view.reserve(shipment.node, line.sku, line.quantity, channel):
                     for _, node, sku, qty, _ in taken:
                         view.release(node, sku, qty)
                     self._failed_nodes = [shipment.node]

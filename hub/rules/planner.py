@@ -104,21 +104,28 @@ class PlanningContext:
 
 
 def _first_match(rules: Iterable[Compiled], variables: Mapping[str, Any]) -> tuple[Compiled | None, str | None]:
-    """The first rule whose condition holds (a condition that cannot be evaluated does not hold)."""
+    """The first rule whose condition holds (a condition that cannot be evaluated does not hold: the next is tried)."""
+    problems: list[str] = []
+    found: Compiled | None = None
     for rule in rules:
         if rule.condition is None:
-            return rule, None
+            found = rule
+            break
         try:
             if rule.condition.matches(variables):
-                return rule, None
+                found = rule
+                break
         except EvaluationError as exc:
-            return None, f"{rule.section} rule {rule.name} could not be evaluated: {exc}"
-    return None, None
+            problems.append(f"{rule.section} rule {rule.name} could not be evaluated: {exc}")
+    return found, "; ".join(problems) or None
 
 
 def _explain(rule: Compiled, variables: Mapping[str, Any]) -> str:
     assert rule.condition is not None
-    _, trace = rule.condition.evaluate_explained(variables)
+    try:
+        _, trace = rule.condition.evaluate_explained(variables)
+    except EvaluationError as exc:  # an exclusion that cannot be evaluated excludes: say why
+        return f"{rule.name} could not be evaluated: {exc}"
     return trace.render()
 
 
@@ -126,6 +133,25 @@ def priority_of(rule_set: RuleSet, facts: OrderFacts) -> int:
     """The order's allocation priority (higher first) from the first matching priority rule; 0 otherwise."""
     rule, _ = _first_match(rule_set.priorities, facts.variables)
     return int(rule.rule.priority) if rule is not None else 0
+
+
+_STABLE_FIELDS = (
+    "line.sku",
+    "line.product",
+    "node.code",
+    "node.priority",
+    "node.country",
+    "node.postal_code",
+    "node.capacity_per_day",
+    "node.flags",
+    "node.attributes",
+)
+"""What stays the same for one SKU at one node across orders (not the quantity, distance, load or stock age)."""
+
+
+def _per_sku_and_node(rule: Compiled) -> bool:
+    """Whether a line-scope rule's answer depends on the SKU and the node only, so it can be remembered."""
+    return rule.condition is not None and all(ref.startswith(_STABLE_FIELDS) for ref in rule.condition.references)
 
 
 def rule_safety(rules: Iterable[SafetyStockRule], node: str, sku: str) -> Decimal:
@@ -324,7 +350,8 @@ class Planner:
         lines = [ln for ln in facts.lines if ln["sku"] == item.sku]
         for rule in rules:
             memo_key = (rule.name, p.code, item.sku)
-            if not rule.reads_order and memo_key in self.ctx._line_memo:
+            stable = _per_sku_and_node(rule)
+            if stable and memo_key in self.ctx._line_memo:
                 hit, why = self.ctx._line_memo[memo_key]
                 if hit:
                     return why
@@ -333,10 +360,10 @@ class Planner:
                 variables = {"order": facts.variables["order"], "line": line, "node": node_vars}
                 if self._holds(rule, variables, facts):
                     why = f"{rule.name}: {rule.rule.reason or 'line-scope exclusion matched'}"
-                    if not rule.reads_order:
+                    if stable:
                         self.ctx._line_memo[memo_key] = (True, why)
                     return why
-            if not rule.reads_order:
+            if stable:
                 self.ctx._line_memo[memo_key] = (False, "")
         return ""
 
@@ -428,15 +455,18 @@ class Planner:
         for a, b in combinations(ordered, 2):
             if a.full | b.full != everything:
                 continue
-            first = {i: items[i].quantity for i in a.full}
-            second = {i: items[i].quantity for i in everything - a.full}
-            if value(first) < min_value or value(second) < min_value:
-                continue
-            key: tuple[Any, ...] = (rank(a), rank(b))
-            if shipping_cost is not None:
-                key = (shipping_cost(a, first) + shipping_cost(b, second), *key)
-            if best is None or key < best[0]:
-                best = (key, [(a, first), (b, second)])
+            # lines both nodes could ship go to the better ranked one, or else to the other one (the minimum
+            # shipment value may allow only the second way)
+            for first_lines in dict.fromkeys((a.full, everything - b.full)):
+                first = {i: items[i].quantity for i in first_lines}
+                second = {i: items[i].quantity for i in everything - first_lines}
+                if value(first) < min_value or value(second) < min_value:
+                    continue
+                key: tuple[Any, ...] = (rank(a), rank(b))
+                if shipping_cost is not None:
+                    key = (shipping_cost(a, first) + shipping_cost(b, second), *key)
+                if best is None or key < best[0]:
+                    best = (key, [(a, first), (b, second)])
         if best is not None:
             return best[1]
         if limit >= 3:

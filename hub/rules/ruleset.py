@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from hub.errors import Location
 from hub.rules.expr import CompiledExpression, ExpressionError, compile_expression
@@ -135,11 +136,20 @@ class RuleSetFile(_Strict):
     @model_validator(mode="after")
     def _unique_names(self) -> RuleSetFile:
         for section in ("holds", "priorities", "routes", "exclusions", "policies"):
-            seen: set[str] = set()
-            for rule in getattr(self, section):
+            seen: dict[str, int] = {}
+            for index, rule in enumerate(getattr(self, section)):
                 if rule.name in seen:
-                    raise ValueError(f"{section}: the name {rule.name!r} is used twice")
-                seen.add(rule.name)
+                    # the key goes in the context: a model-level error has no location of its own
+                    raise PydanticCustomError(
+                        "duplicate_name",
+                        "the name '{name}' is used twice (first at {first})",
+                        {
+                            "name": rule.name,
+                            "first": f"{section}[{seen[rule.name]}]",
+                            "key": f"{section}[{index}].name",
+                        },
+                    )
+                seen[rule.name] = index
         return self
 
 
@@ -204,9 +214,11 @@ def _compile(section: str, index: int, rule: Any, text: str | None, schema: Any)
         return Compiled(rule, compile_expression(text, schema), section, index)
     except ExpressionError as exc:
         name = getattr(rule, "name", None)
-        where = f"{section}[{index}]" + (f" ({name})" if name else "")
-        problem = RuleProblem(f"{where}.when: {exc.reason}", text, exc.offset, code=exc.code)
-        problem.location = Location(field=f"{where}.when", line=exc.line, position=exc.column)
+        key = f"{section}[{index}].when"
+        where = key + (f" (rule {name})" if name else "")
+        problem = RuleProblem(f"{where}: {exc.reason}", text, exc.offset, code=exc.code)
+        problem.location = Location(field=key, line=exc.line, position=exc.column)
+        problem.excerpt = exc.excerpt  # the carets under exactly the offending text, as the compiler marked it
         raise problem from None
 
 
