@@ -191,3 +191,17 @@ def test_returns_record(cli, order: str) -> None:
     listed = as_json(cli("exceptions", "list", "--state", "all", "--kind", "return_received", "--json"))["exceptions"]
     assert {e["order_id"] for e in listed} == {order}
     assert len(listed) == 2
+
+
+def test_returns_follow_the_active_rule_sets_returns_section(cli, order: str, tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rule_set: returns-test\nversion: 1\nreturns:\n"
+        "  - {name: mugs-never-back-on-shelf, when: 'line.sku == \"MUG-WHT\"', action: quarantine}\n",
+        encoding="utf-8",
+    )
+    cli("rules", "activate", rules)
+    mug = as_json(cli("returns", "record", "SO-1001", "--node", "BER", "MUG-WHT=1", "--json"))["exception"]
+    shirt = as_json(cli("returns", "record", "SO-1001", "--node", "BER", "TSHIRT-BLK-M=1", "--json"))["exception"]
+    assert (mug["suggested_action"], mug["detail"]["lines"][0]["rule"]) == ("quarantine", "mugs-never-back-on-shelf")
+    assert shirt["suggested_action"] == "restock"  # sellable, and the rule set says nothing else about shirts

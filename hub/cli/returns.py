@@ -8,6 +8,8 @@ import typer
 from rich.markup import escape
 
 from hub.exceptions.returns import record_return
+from hub.rules.store import active_return_rules
+from hub.store.db import read_only
 
 from .common import hub, out, parse_pairs, print_json, usage_error
 from .exceptions import order_id_for
@@ -40,10 +42,13 @@ def record(
     auto: bool = typer.Option(False, "--auto", help="Apply the rules' decision at once and resolve the exception."),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
-    """Record a return: raises a return_received exception suggesting restock or quarantine (per the rules)."""
+    """Record a return: raises a return_received exception suggesting restock or quarantine (per the active
+    rule set's `returns` section, or the default return rules)."""
     quantities = _lines(lines)
     hub_ctx = hub(ctx)
     order_id = order_id_for(hub_ctx, order)
+    with read_only(hub_ctx.engine) as conn:
+        rules = active_return_rules(conn, hub_ctx.tenant)
     exc = record_return(
         hub_ctx,
         order_id,
@@ -53,6 +58,7 @@ def record(
         reason=reason,
         reference=reference,
         auto=auto,
+        rules=rules,
     )
     if as_json:
         print_json({"exception": exc.as_dict()})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select, update
 
@@ -12,6 +12,9 @@ from hub.model.ids import utcnow
 from hub.rules.loader import digest, load_rule_set_text
 from hub.rules.ruleset import BUILT_IN, RuleSet
 from hub.store.tables import rule_sets
+
+if TYPE_CHECKING:
+    from hub.exceptions.return_rules import ReturnRules
 
 
 class RuleSetVersionConflict(ConfigError):
@@ -114,3 +117,11 @@ class ActiveRuleSet:
             assert found is not None
             self._compiled[key] = load_rule_set_text(found[1], f"rule set v{version}", version=int(version))
         return self._compiled[key]
+
+
+def active_return_rules(conn: Connection, tenant: str) -> ReturnRules:
+    """The `returns:` section of the active rule set, or the default return rules when it has none."""
+    from hub.exceptions.return_rules import DEFAULT_RETURN_RULES, ReturnRules
+
+    returns = ActiveRuleSet().get(conn, tenant).source.returns
+    return ReturnRules.from_config(returns) if returns else DEFAULT_RETURN_RULES
