@@ -86,7 +86,7 @@ def on_hand(cli, sku: str) -> str:
     return str(level["on_hand"])
 
 
-def test_list_show_ack_resolve_round_trip(cli, order: str, raise_) -> None:
+def test_list_show_ack_resolve_round_trip(cli, order: str, raise_, tmp_path: Path) -> None:
     pick = raise_("short_pick", "BER picked 0 of 1 MUG-WHT", order_id=order, detail={"node": "BER", "lines": [2]})
     delay = raise_(
         "carrier_delay",
@@ -126,6 +126,11 @@ def test_list_show_ack_resolve_round_trip(cli, order: str, raise_) -> None:
 
     (note,) = as_json(cli("messages", "list", "--box", "outbox", "--json"))["messages"]
     assert (note["kind"], note["connection"], note["status"]) == ("customer_notification", "files", "pending")
+    cli("worker", "--once")  # the order_files adapter has a notification sink: the message becomes a file
+    (delivered,) = as_json(cli("messages", "list", "--box", "outbox", "--json"))["messages"]
+    assert delivered["status"] == "delivered"
+    written = list((tmp_path / "hub" / "outbound" / "files").glob("customer_notification-*.json"))
+    assert len(written) == 1 and "2024-05-08" in written[0].read_text(encoding="utf-8")
     timeline = [e["reason"] for e in as_json(cli("orders", "show", order, "--json"))["events"]]
     assert timeline[-5:] == [
         "exception short_pick: BER picked 0 of 1 MUG-WHT",

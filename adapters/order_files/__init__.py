@@ -5,6 +5,7 @@ Capabilities
                array of them); the format comes from the file suffix, else the content type, else the content.
   order_sink   writes each order release to `<hub_home>/outbound/<connection>/<kind>-<key>.json`.
   stock_sink   the same for availability messages.
+  notification_sink  the same for customer notifications (carrier delay, broken promise).
 
 Connection
   Files arrive through the hub's file transport (a folder or an SFTP drop); this adapter only reads bytes
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 from adapters.order_files.config import OrderFilesConfig
 from adapters.order_files.parser import OrderFileParser
-from adapters.order_files.sinks import FileOrderSink, FileStockSink
+from adapters.order_files.sinks import FileNotificationSink, FileOrderSink, FileStockSink
 from hub.plugins.capabilities import Capability
 from hub.plugins.manifest import Adapter
 
@@ -41,8 +42,17 @@ ADAPTER = Adapter(
     version="1.0.0",
     feature_card=__doc__ or "",
     config=OrderFilesConfig,
-    capabilities=frozenset({Capability.FILE_PARSER, Capability.ORDER_SINK, Capability.STOCK_SINK}),
-    implementations=(OrderFileParser, FileOrderSink, FileStockSink),
+    capabilities=frozenset(
+        {Capability.FILE_PARSER, Capability.ORDER_SINK, Capability.STOCK_SINK, Capability.NOTIFICATION_SINK}
+    ),
+    implementations=(OrderFileParser, FileOrderSink, FileStockSink, FileNotificationSink),
 )
 
-__all__ = ["ADAPTER", "FileOrderSink", "FileStockSink", "OrderFileParser", "OrderFilesConfig"]
+__all__ = [
+    "ADAPTER",
+    "FileNotificationSink",
+    "FileOrderSink",
+    "FileStockSink",
+    "OrderFileParser",
+    "OrderFilesConfig",
+]

@@ -103,3 +103,9 @@ class FileStockSink(_FileSink):
         if not sku:
             return super().target(message)
         return self.context.outbound_dir / f"stock-{safe(str(sku))}.json"
+
+
+class FileNotificationSink(_FileSink):
+    """Writes customer notifications (a delay, a broken promise) for the channel to pick up, one file each."""
+
+    capability = Capability.NOTIFICATION_SINK

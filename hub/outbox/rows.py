@@ -15,6 +15,7 @@ KIND_CAPABILITY: dict[str, Capability] = {
     "shipment": Capability.SHIPMENT_SINK,
     "stock": Capability.STOCK_SINK,
     "ack": Capability.ACK_SINK,
+    "customer_notification": Capability.NOTIFICATION_SINK,
 }
 """Which sink of a connection delivers each kind of outbound message."""
 

@@ -23,6 +23,7 @@ class Capability(StrEnum):
     SHIPMENT_SINK = "shipment_sink"
     STOCK_SINK = "stock_sink"
     ACK_SINK = "ack_sink"
+    NOTIFICATION_SINK = "notification_sink"
 
 
 @runtime_checkable
@@ -66,4 +67,5 @@ REQUIRED_METHODS: dict[Capability, tuple[str, ...]] = {
     Capability.SHIPMENT_SINK: ("deliver",),
     Capability.STOCK_SINK: ("deliver",),
     Capability.ACK_SINK: ("deliver",),
+    Capability.NOTIFICATION_SINK: ("deliver",),
 }
