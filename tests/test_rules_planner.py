@@ -17,7 +17,8 @@ from hub.allocation.ledger import Level, StockView
 from hub.allocation.profiles import NodeProfile, ProductInfo
 from hub.carriers import load_rate_cards
 from hub.carriers.fast import FastRater
-from hub.model.order import Order
+from hub.model.order import Order, OrderLine
+from hub.model.party import Address
 from hub.rules.decision import Decision, NodeVerdict
 from hub.rules.facts import order_facts
 from hub.rules.loader import load_rule_set_text
@@ -912,3 +913,53 @@ def test_the_decision_as_dict_is_json_and_shows_every_candidate_and_the_plan() -
         ("CERT", "CERT-STD", "7.5"),  # decimal_str drops trailing zeros
     ]
     assert (plan["cost"], plan["currency"], plan["split"]) == ("12.45", "EUR", True)
+
+
+def test_costs_in_two_currencies_are_compared_through_the_rule_sets_exchange_rates() -> None:
+    """A GBP and a EUR service at one node: without rates no price (noted, not a crash); with rates, the cheaper."""
+    from hub.carriers import parse_rate_card
+
+    def card(code: str, currency: str, price: str) -> object:
+        return parse_rate_card(
+            {
+                "carrier": {"code": code, "name": code},
+                "currency": currency,
+                "zones": [{"zone": "DE", "country": "DE"}],
+                "services": [
+                    {
+                        "code": f"{code}-STD",
+                        "name": "standard",
+                        "level": "standard",
+                        "nodes": {"*": {"cutoff": "15:00", "pickup_days": ["mon", "tue", "wed", "thu", "fri"]}},
+                        "transit_days": {"DE": [1, 2]},
+                        "rates": {"DE": {"bands": [{"up_to_kg": 30, "price": price}]}},
+                    }
+                ],
+            },
+            f"{code}.yaml",
+        )
+
+    rater = FastRater([card("EURO", "EUR", "6.00"), card("POUND", "GBP", "5.50")])
+    base = "rule_set: fx\nversion: 1\nsettings: {select: cost}\n"
+    order = Order(
+        source="shop",
+        external_id="FX-1",
+        currency="EUR",
+        ship_to=Address(name="x", country_code="DE", postal_code="10115"),
+        lines=[OrderLine(line_no=1, sku="A", quantity=Decimal(1), unit_price=Decimal(10))],
+    )
+    view = StockView([Level("BER", "A", Decimal(5), Decimal(0), Decimal(0))])
+    nodes = [NodeProfile("BER", 1)]
+    now = datetime(2026, 12, 1, 10, tzinfo=UTC)
+
+    without = Planner(PlanningContext(load_rule_set_text(base), nodes, now, rater=rater)).decide(
+        order_facts(order, {}), view
+    )
+    assert without.status == "allocated" and without.shipments[0].carrier is None
+    assert any("several currencies" in n or "fx" in n for n in without.notes), without.notes
+
+    rates = base + "exchange_rates: {EUR: 1, GBP: 1.20}\n"  # 5.50 GBP = 6.60 EUR: the EUR service is cheaper
+    with_fx = Planner(PlanningContext(load_rule_set_text(rates), nodes, now, rater=rater)).decide(
+        order_facts(order, {}), view
+    )
+    assert (with_fx.shipments[0].carrier, with_fx.shipments[0].cost) == ("EURO", Decimal("6.00"))

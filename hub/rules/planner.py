@@ -61,6 +61,7 @@ class Rater(Protocol):
         *,
         level: str | None = ...,
         prefer: str = ...,
+        fx: Mapping[str, Decimal] | None = ...,
     ) -> QuoteLike | None: ...
 
 
@@ -383,14 +384,22 @@ class Planner:
             return None
         ship_to = facts.variables["order"]["ship_to"]
         level = facts.service_level or settings.service_level
-        return self.ctx.rater.best(
-            code,
-            ship_to["country_code"],
-            ship_to["postal_code"],
-            weight,
-            level=level,
-            prefer=settings.carrier_preference or "cost",
-        )
+        rates = self.ctx.rule_set.exchange_rates
+        try:
+            return self.ctx.rater.best(
+                code,
+                ship_to["country_code"],
+                ship_to["postal_code"],
+                weight,
+                level=level,
+                prefer=settings.carrier_preference or "cost",
+                fx=rates or None,
+            )
+        except ValueError as exc:  # e.g. services priced in several currencies and no exchange rates to compare
+            note = f"no carrier price from {code}: {exc}"
+            if note not in self._notes:
+                self._notes.append(note)
+            return None
 
     def _ranker(
         self, select: str, usable: list[_Node], items: list[Item], facts: OrderFacts, settings: Settings

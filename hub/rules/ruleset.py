@@ -132,6 +132,17 @@ class RuleSetFile(_Strict):
     policies: list[PolicyRule] = []
     safety_stock: list[SafetyStockRule] = []
     returns: list[dict[str, Any]] = []
+    exchange_rates: dict[str, Decimal] = {}  # currency -> value of one unit in a common currency, to compare costs
+
+    @field_validator("exchange_rates")
+    @classmethod
+    def _rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for currency, rate in value.items():
+            if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+                raise ValueError(f"{currency!r} is not an ISO 4217 currency code")
+            if rate <= 0:
+                raise ValueError(f"the rate of {currency} must be above 0")
+        return value
 
     @model_validator(mode="after")
     def _unique_names(self) -> RuleSetFile:
@@ -186,6 +197,10 @@ class RuleSet:
     policies: tuple[Compiled, ...]
     safety_stock: tuple[SafetyStockRule, ...]
     source: RuleSetFile
+
+    @property
+    def exchange_rates(self) -> dict[str, Decimal]:
+        return self.source.exchange_rates
 
     @property
     def label(self) -> str:
