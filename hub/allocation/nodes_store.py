@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,6 +18,7 @@ from hub.errors import ConfigError, Location
 from hub.store.connections import get_connection
 from hub.store.sql import insert_ignore
 from hub.store.tables import nodes
+from hub.validation import first_problem
 from hub.yamlio import parse_yaml
 
 _HHMM = re.compile(r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -157,16 +158,6 @@ class NetworkFile(BaseModel):
     nodes: list[NodeEntry] = Field(min_length=1)
 
 
-def _key(loc: Iterable[int | str]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif not part.startswith("function-"):
-            out += f".{part}" if out else part
-    return out or "(top level)"
-
-
 def node_error(source: str, key: str, message: str) -> ConfigError:
     """A ConfigError that names the file (or `--option`) and the key."""
     return ConfigError(
@@ -175,13 +166,9 @@ def node_error(source: str, key: str, message: str) -> ConfigError:
 
 
 def _from_validation(source: str, exc: ValidationError, names: Mapping[str, str] | None = None) -> ConfigError:
-    first = exc.errors(include_url=False, include_input=False)[0]
-    message = str(first["msg"]).removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        message = f"unknown key; known: code, {', '.join(FIELDS)}"
-    elif first["type"] == "missing":
-        message = "required key is missing"
-    key = _key(first["loc"])
+    key, message = first_problem(exc)
+    if message.startswith("unknown key"):
+        message = message.replace("unknown key", f"unknown key; known: code, {', '.join(FIELDS)}", 1)
     return node_error(source, (names or {}).get(key, key), message)
 
 

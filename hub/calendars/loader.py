@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,6 +15,7 @@ from hub.calendars.model import CarrierCalendar, NodeCalendar, WorkingCalendar
 from hub.calendars.schema import CarrierCalendarFile, DatedEntry, NodeCalendarFile, RecurringEntry
 from hub.calendars.zones import zone
 from hub.errors import ConfigError, Location
+from hub.validation import first_problem
 from hub.yamlio import parse_yaml
 
 
@@ -37,13 +38,6 @@ class CalendarSet:
         return self.carriers[(carrier, service)]
 
 
-def _key(loc: Iterable[int | str]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
 def _fail(source: str, key: str, message: str) -> ConfigError:
     return ConfigError(f"{source}: {key}: {message}", location=Location(file=source, field=key))
 
@@ -52,17 +46,8 @@ def _validate(model: type[BaseModel], data: Mapping[str, Any], source: str) -> A
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown key"
-        elif err["type"] == "missing":
-            message = "required key is missing"
-        more = exc.error_count() - 1
-        if more:
-            message += f" (and {more} more problem{'s' if more > 1 else ''})"
-        raise _fail(source, _key(loc), message) from None
+        key, message = first_problem(exc)
+        raise _fail(source, key, message) from None
 
 
 def _require_kind(data: Mapping[str, Any], kind: str, source: str) -> None:

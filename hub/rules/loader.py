@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from pydantic import ValidationError
 from hub.errors import ConfigError, Location
 from hub.rules.expr import ExpressionError
 from hub.rules.ruleset import RuleSet, RuleSetFile, compile_rule_set
+from hub.validation import first_problem
 from hub.yamlio import parse_yaml
 
 
@@ -22,40 +22,8 @@ class RuleSetError(ConfigError):
     code = "rule_set_invalid"
 
 
-_TAG = re.compile(r"^[a-z][a-z-]*\[.*\]$")
-"""How pydantic names a validator or a union branch in an error's location (`list[str]`, `literal['all']`)."""
-
-
-def _key(parts: tuple[Any, ...]) -> str:
-    out = ""
-    for part in parts:
-        if isinstance(part, str) and _TAG.match(part):
-            continue
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-def _message(error: Any) -> str:
-    if error["type"] == "extra_forbidden":
-        return "unknown key"
-    if error["type"] == "missing":
-        return "required key is missing"
-    if error["type"] == "literal_error":
-        return f"expected {error.get('ctx', {}).get('expected', 'one of the allowed values')}"
-    return str(error["msg"]).removeprefix("Value error, ")
-
-
 def _from_validation(source: str, exc: ValidationError) -> RuleSetError:
-    errors = exc.errors(include_url=False, include_input=False)
-    # a model-level check (a rule name used twice) puts the key it is about in its context
-    keys = [e.get("ctx", {}).get("key") or _key(tuple(e["loc"])) for e in errors]
-    key = keys[0]
-    # a union (a list of nodes or "all") reports one error per branch at the same key: say them together
-    messages = list(dict.fromkeys(_message(e) for e, k in zip(errors, keys, strict=True) if k == key))
-    message = " or ".join(messages)
-    more = len(set(keys)) - 1
-    if more > 0:
-        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    key, message = first_problem(exc)
     return RuleSetError(f"{source}: {key}: {message}", location=Location(file=source, field=key))
 
 
