@@ -247,7 +247,7 @@ def test_outbox_delivery_and_replay(cli, home: Path, tmp_path: Path) -> None:
 def test_adapters_list(cli) -> None:
     listed = as_json(cli("adapters", "list", "--json"))
     order_files = next(a for a in listed["adapters"] if a["name"] == "order_files")
-    assert order_files["capabilities"] == ["file_parser", "order_sink", "stock_sink"]
+    assert order_files["capabilities"] == ["file_parser", "notification_sink", "order_sink", "stock_sink"]
     assert order_files["summary"].startswith("order_files:")
     assert isinstance(listed["failures"], list)
     assert "order_files" in cli("adapters", "list").stdout

@@ -139,3 +139,17 @@ def styled(status: str | None) -> str:
     text = status or ""
     style = STATUS_STYLE.get(text)
     return f"[{style}]{text}[/]" if style else text
+
+
+def order_id_for(hub_ctx: HubContext, key: str) -> str:
+    """A hub order id from a hub id or a channel's external id (as `hub orders show` accepts); exits if none."""
+    from hub.store import queries
+    from hub.store.db import read_only
+
+    with read_only(hub_ctx.engine) as conn:
+        try:
+            return str(queries.get_order(conn, hub_ctx.tenant, key)["id"])
+        except queries.NotFound as exc:
+            fail(str(exc))
+        except queries.Ambiguous as exc:
+            usage_error(str(exc))

@@ -9,16 +9,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from hub.context import HubContext
 from hub.exceptions.errors import DecisionRequired, UnknownAction, UnknownKind
 from hub.exceptions.kinds import parse_kind
 from hub.exceptions.resolve import resolve_exception
 from hub.exceptions.states import UNRESOLVED, ExceptionState
 from hub.exceptions.store import acknowledge, get_exception, list_exceptions
-from hub.store import queries
 from hub.store.db import read_only
 
-from .common import fail, hub, out, print_json, usage_error
+from .common import hub, order_id_for, out, print_json, usage_error
 
 app = typer.Typer(help="Exceptions: list, show, acknowledge and resolve them.", no_args_is_help=True)
 
@@ -32,17 +30,6 @@ def _state(state: str | None) -> list[str] | None:
     if state not in STATE_CHOICES:
         usage_error(f"unknown state {state!r}; one of: {', '.join(STATE_CHOICES)}")
     return None if state == "all" else [state]
-
-
-def order_id_for(hub_ctx: HubContext, key: str) -> str:
-    """A hub order id from a hub id or a channel's external id (as `hub orders show` accepts)."""
-    with read_only(hub_ctx.engine) as conn:
-        try:
-            return str(queries.get_order(conn, hub_ctx.tenant, key)["id"])
-        except queries.NotFound as exc:
-            fail(str(exc))
-        except queries.Ambiguous as exc:
-            usage_error(str(exc))
 
 
 def styled_state(state: str) -> str:

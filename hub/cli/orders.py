@@ -16,7 +16,7 @@ from hub.model.order import OrderStatus
 from hub.store import queries
 from hub.store.db import read_only
 
-from .common import fail, hub, out, parse_pairs, print_json, styled, usage_error
+from .common import fail, hub, order_id_for, out, parse_pairs, print_json, styled, usage_error
 
 app = typer.Typer(help="Orders: list them, show one with its lines and event timeline.", no_args_is_help=True)
 
@@ -117,16 +117,6 @@ def print_order(o: dict[str, Any]) -> None:
         )
 
 
-def _order_id(hub_ctx: Any, key: str) -> str:
-    with read_only(hub_ctx.engine) as conn:
-        try:
-            return str(queries.get_order(conn, hub_ctx.tenant, key)["id"])
-        except queries.NotFound as exc:
-            fail(str(exc))
-        except queries.Ambiguous as exc:
-            usage_error(str(exc))
-
-
 def _report(allocation: Any, record: Any, as_json: bool) -> None:
     data = {
         "exception": record.as_dict() if record else None,
@@ -152,7 +142,7 @@ def reject(
 ) -> None:
     """A node rejected the order: give back what it held there and allocate those lines elsewhere."""
     hub_ctx = hub(ctx)
-    order_id = _order_id(hub_ctx, key)
+    order_id = order_id_for(hub_ctx, key)
     allocator = Allocator.for_hub(hub_ctx.environ, hub_ctx.home)
     record, allocation = report_node_rejection(
         hub_ctx, allocator, order_id, node=node, reason=reason, reallocate=not keep
@@ -179,7 +169,7 @@ def short_pick(
         if not quantities[sku].is_finite() or quantities[sku] <= 0:
             usage_error(f"{sku}={qty}: the quantity must be more than 0")
     hub_ctx = hub(ctx)
-    order_id = _order_id(hub_ctx, key)
+    order_id = order_id_for(hub_ctx, key)
     allocator = Allocator.for_hub(hub_ctx.environ, hub_ctx.home)
     record, allocation = report_short_pick(
         hub_ctx, allocator, order_id, node=node, missing=quantities, reallocate=not keep

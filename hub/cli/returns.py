@@ -11,8 +11,7 @@ from hub.exceptions.returns import record_return
 from hub.rules.store import active_return_rules
 from hub.store.db import read_only
 
-from .common import hub, out, parse_pairs, print_json, usage_error
-from .exceptions import order_id_for
+from .common import hub, order_id_for, out, parse_pairs, print_json, usage_error
 
 app = typer.Typer(help="Returns: record units that came back, restocked or quarantined by rule.", no_args_is_help=True)
 
