@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 
 from hub.allocation.ledger import StockView
 from hub.allocation.profiles import NodeProfile, load_node_load, load_node_profiles, load_products
+from hub.calendars import CalendarSet
 from hub.model.ids import new_id, utcnow
 from hub.model.order import Order, OrderStatus
 from hub.rules.decision import Decision
@@ -64,9 +65,11 @@ class Allocator:
         *,
         distance: DistanceSource | Callable[[], DistanceSource] | None = None,
         rater: Rater | None = None,
+        calendars: CalendarSet | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.rule_set = rule_set
+        self.calendars = calendars  # to date shipments when an order was placed on a promise
         self.distance = distance  # a model, or a factory called per batch (models cache node locations)
         self.rater = rater
         self.clock = clock
@@ -76,7 +79,7 @@ class Allocator:
     def for_hub(cls, environ: Mapping[str, str], home: Path, **kw: Any) -> Allocator:
         """The allocator of a running hub: the active rule set, packaged distances, the home's rate cards."""
         network = network_data(environ, home)
-        return cls(distance=network.distance, rater=network.rater, **kw)
+        return cls(distance=network.distance, rater=network.rater, calendars=network.calendars, **kw)
 
     def rules(self, conn: Connection, tenant: str) -> RuleSet:
         return self.rule_set or self._active.get(conn, tenant)

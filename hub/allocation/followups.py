@@ -7,8 +7,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 from hub.allocation.allocator import Allocation
+from hub.calendars import CalendarSet
 from hub.exceptions import ExceptionKind, ExceptionRecord, ExceptionState, list_exceptions, raise_exception
 from hub.exceptions.store import mark_resolved
+from hub.model.order import Order
+from hub.promise.store import PromiseCheck, check_promise
+from hub.store.tables import allocations
 
 
 def _lines(lines: list[Any]) -> list[dict[str, Any]]:
@@ -69,3 +73,22 @@ def close_waiting(conn: Connection, tenant: str, order_id: str, why: str) -> int
     for record in waiting:
         mark_resolved(conn, record, action="retry_allocation", resolution=why, by="hub")
     return len(waiting)
+
+
+def keep_promise(
+    conn: Connection, tenant: str, order_id: str, order: Order, allocation: Allocation, calendars: CalendarSet | None
+) -> PromiseCheck | None:
+    """An order placed on a promise (attribute `promise_id`): keep or break it, and note the promised dates
+    on the allocation record. A broken promise raises a broken_promise exception (see hub.promise)."""
+    check = check_promise(conn, tenant, order_id, order, allocation.decision, calendars=calendars)
+    if check is None:
+        return None
+    conn.execute(
+        allocations.update()
+        .where(allocations.c.id == allocation.record["id"])
+        .values(
+            promised_ship_date=check.promised_ship_date,
+            promised_delivery_latest=check.promised_delivery_latest,
+        )
+    )
+    return check

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from hub.allocation.allocator import Allocation, Allocator
-from hub.allocation.followups import close_waiting, decision_exceptions
+from hub.allocation.followups import close_waiting, decision_exceptions, keep_promise
 from hub.allocation.ledger import apply_reservations, load_levels
 from hub.allocation.releases import release_messages
 from hub.errors import IllegalTransition, RecordError
@@ -150,6 +150,7 @@ def replan(
     apply_reservations(conn, tenant, view)
     session.write_load(conn, tenant)
     decision_exceptions(conn, tenant, order_id, allocation)
+    keep_promise(conn, tenant, order_id, order, allocation, allocator.calendars)
     return allocation
 
 

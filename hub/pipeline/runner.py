@@ -14,24 +14,22 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hub.allocation.allocator import Allocator
-from hub.allocation.followups import decision_exceptions
-from hub.allocation.ledger import StockView, apply_reservations, load_levels
+from hub.allocation.followups import decision_exceptions, keep_promise
+from hub.allocation.ledger import apply_reservations, load_levels
 from hub.context import HubContext
 from hub.errors import DecodeError, HubError, RecordError, TransientError
-from hub.model.ids import new_id, utcnow
-from hub.model.money import decimal_str
 from hub.model.order import Order
-from hub.outbox.enqueue import Outgoing, enqueue
+from hub.outbox.enqueue import enqueue
 from hub.pipeline.inbox import InboxStatus, claim, failure_fields, mark_done, to_raw_message
 from hub.pipeline.orders import DeferToNextBatch, OrderBatch, Planned, StoredDocument, Writes
 from hub.plugins.capabilities import Capability
 from hub.plugins.messages import ParseResult
+from hub.stock.publish import availability_updates
 from hub.store.connections import ConnectionRecord
 
 log = logging.getLogger(__name__)
@@ -149,10 +147,18 @@ class Pipeline:
                 batch.store(view, session, writes)
                 writes.flush(conn)
                 session.write_load(conn, self.ctx.tenant)
-                for order_id, allocation in writes.decided:
+                for order_id, order, allocation in writes.decided:
                     decision_exceptions(conn, self.ctx.tenant, order_id, allocation)
+                    keep_promise(conn, self.ctx.tenant, order_id, order, allocation, self.allocator.calendars)
                 nodes = [n.code for n in session.context.nodes]
-                writes.outgoing += self._stock_updates(connections, writes.touched_skus, view, nodes)
+                writes.outgoing += availability_updates(
+                    conn,
+                    self.ctx,
+                    writes.touched_skus,
+                    view=view,
+                    node_codes=nodes,
+                    connections=connections.values(),
+                )
                 enqueue(conn, self.ctx.tenant, writes.outgoing)
                 outcomes += [self._outcome(row, result, planned) for row, result, planned in plans]
                 mark_done(conn, [o.row() for o in outcomes])
@@ -209,35 +215,6 @@ class Pipeline:
         except Exception as exc:  # an adapter bug must not lose the message either
             log.exception("parser of connection %s crashed on message %s", row.connection, row.id)
             return Outcome(row.id, InboxStatus.FAILED, failure=failure_fields("decode", exc))
-
-    def _stock_updates(
-        self, connections: dict[str, ConnectionRecord], skus: set[str], view: StockView, codes: list[str]
-    ) -> list[Outgoing]:
-        """Availability after this batch, for every connection that publishes stock (latest state wins)."""
-        if not skus:
-            return []
-        publishers = [
-            c
-            for c in connections.values()
-            if c.enabled
-            and str(c.options.get("publish_stock", "")).lower() in {"1", "true", "yes"}
-            and self.ctx.offers(c, Capability.STOCK_SINK)
-        ]
-        now = utcnow().isoformat()
-        out = []
-        for record in publishers:
-            for sku in sorted(skus):
-                available: Decimal = view.total_available(sku, codes)
-                out.append(
-                    Outgoing(
-                        connection=record.name,
-                        kind="stock",
-                        idempotency_key=f"stock:{record.name}:{sku}:{new_id('st')}",
-                        coalesce_key=f"stock:{record.name}:{sku}",
-                        body={"sku": sku, "available": decimal_str(available), "as_of": now},
-                    )
-                )
-        return out
 
     def _fail_alone(self, poison: _PoisonInBatch) -> list[Outcome]:
         message_id = poison.ids[0]
