@@ -10,9 +10,11 @@ from sqlalchemy import select
 
 from hub.context import HubContext
 from hub.errors import ConfigError, HubError
+from hub.jsonable import to_jsonable
 from hub.pipeline.inbox import failure_fields, insert_raw, mark_done
 from hub.plugins.capabilities import Capability
 from hub.plugins.messages import RawMessage
+from hub.promise import PromiseRequest, answer_request
 from hub.store.connections import get_connection
 from hub.store.db import read_only
 from hub.store.queries import Ambiguous, NotFound, get_order, list_orders
@@ -93,6 +95,14 @@ def create_app(ctx: HubContext) -> FastAPI:
             code = 401 if isinstance(exc, ConfigError) else 400
             return JSONResponse({"error": exc.code, "message": exc.message, "message_id": message_id}, code)
         return JSONResponse({"message_id": message_id, "status": "received"}, 202)
+
+    @app.post("/promise")
+    def promise(request: PromiseRequest, save: bool = True) -> dict[str, Any]:
+        """Can the basket ship to the address, from where, when (the same JSON as `hub promise --json`)."""
+        try:
+            return to_jsonable(answer_request(ctx, request, save=save).as_dict(), normalize_decimals=True)
+        except HubError as exc:
+            raise HTTPException(500 if isinstance(exc, ConfigError) else 422, exc.as_dict()) from None
 
     return app
 

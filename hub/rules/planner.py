@@ -385,6 +385,7 @@ class Planner:
         ship_to = facts.variables["order"]["ship_to"]
         level = facts.service_level or settings.service_level
         rates = self.ctx.rule_set.exchange_rates
+        extra: dict[str, Any] = {"fx": rates} if rates else {}
         try:
             return self.ctx.rater.best(
                 code,
@@ -393,7 +394,7 @@ class Planner:
                 weight,
                 level=level,
                 prefer=settings.carrier_preference or "cost",
-                fx=rates or None,
+                **extra,
             )
         except ValueError as exc:  # e.g. services priced in several currencies and no exchange rates to compare
             note = f"no carrier price from {code}: {exc}"
