@@ -963,3 +963,21 @@ def test_costs_in_two_currencies_are_compared_through_the_rule_sets_exchange_rat
         order_facts(order, {}), view
     )
     assert (with_fx.shipments[0].carrier, with_fx.shipments[0].cost) == ("EURO", Decimal("6.00"))
+
+
+def test_split_when_cheaper_splits_a_complete_order_only_if_it_saves() -> None:
+    # FAR has everything but costs 10 a shipment; NEAR1 has A, NEAR2 has B, at 3 and 4 a shipment
+    view = stock({"FAR": {"A": 5, "B": 5}, "NEAR1": {"A": 5}, "NEAR2": {"B": 5}})
+    network = nodes("FAR", "NEAR1", "NEAR2")
+    the_order = order(("A", 1), ("B", 1))
+    cheap = TableRater({"FAR": ("10.00", "0"), "NEAR1": ("3.00", "0"), "NEAR2": ("4.00", "0")})
+    whole = decide(rules("settings: {select: cost, split: allow}\n"), network, view, the_order, rater=cheap)
+    assert shipped(whole) == {"FAR": {"A": 1, "B": 1}} and whole.cost == D(10)  # fewest shipments by default
+    saving = rules("settings: {select: cost, split: allow, split_when_cheaper: true}\n")
+    split = decide(saving, network, view, the_order, rater=cheap)
+    assert shipped(split) == {"NEAR1": {"A": 1}, "NEAR2": {"B": 1}} and split.cost == D(7)
+    assert "cost 3 less than shipping whole from FAR" in split.reason
+    dear = TableRater({"FAR": ("6.00", "0"), "NEAR1": ("3.00", "0"), "NEAR2": ("4.00", "0")})
+    assert shipped(decide(saving, network, view, the_order, rater=dear)) == {"FAR": {"A": 1, "B": 1}}
+    forbidden = rules("settings: {select: cost, split: forbid, split_when_cheaper: true}\n")
+    assert shipped(decide(forbidden, network, view, the_order, rater=cheap)) == {"FAR": {"A": 1, "B": 1}}

@@ -224,12 +224,22 @@ class Planner:
         complete = [n for n in usable if n.full == everything]
         for n in complete:
             n.verdict.complete = True
+        split_ok = settings.split == "allow" and (settings.max_shipments or 1) >= 2
         if complete:
             best = min(complete, key=rank)
+            cheaper = self._cheaper_split(best, usable, items, facts, settings, rank) if split_ok else None
+            if cheaper is not None:
+                plan, saving = cheaper
+                self._finish(decision, facts, settings, items, plan)
+                names = ", ".join(n.profile.code for n, _ in plan)
+                decision.reason = (
+                    f"{len(plan)} shipments ({names}) cost {decimal_str(saving)} less than shipping whole from "
+                    f"{best.profile.code}, the cheapest single node (split_when_cheaper)"
+                )
+                return decision
             self._finish(decision, facts, settings, items, [(best, {i: items[i].quantity for i in everything})])
             decision.reason = self._single_reason(best, select, len(complete))
             return decision
-        split_ok = settings.split == "allow" and (settings.max_shipments or 1) >= 2
         if split_ok:
             shipping_cost = self._shipping_cost(facts, settings, items) if select == "cost" else None
             plan = self._split(usable, items, settings, rank, shipping_cost)
@@ -444,6 +454,30 @@ class Planner:
             return quote.total if quote is not None else _INF
 
         return cost
+
+    def _cheaper_split(
+        self,
+        best: _Node,
+        usable: list[_Node],
+        items: list[Item],
+        facts: OrderFacts,
+        settings: Settings,
+        rank: Callable[[_Node], tuple[Any, ...]],
+    ) -> tuple[list[tuple[_Node, dict[int, Decimal]]], Decimal] | None:
+        """With `split_when_cheaper` (and select: cost), a split of nodes that each lack something, if it costs
+        less than the cheapest complete node; with its saving."""
+        if not settings.split_when_cheaper or best.verdict.cost is None:
+            return None
+        everything = len(items)
+        partial = [n for n in usable if n.full and len(n.full) < everything]
+        if len(partial) < 2:
+            return None
+        cost = self._shipping_cost(facts, settings, items)
+        plan = self._split(partial, items, settings, rank, cost)
+        if plan is None:
+            return None
+        total = sum((cost(n, assign) for n, assign in plan), Decimal(0))
+        return (plan, best.verdict.cost - total) if total < best.verdict.cost else None
 
     def _split(
         self,

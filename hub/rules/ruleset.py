@@ -30,6 +30,7 @@ class Settings(_Strict):
     split: Split | None = None
     max_shipments: int | None = Field(default=None, ge=1, le=20)
     split_lines: bool | None = None
+    split_when_cheaper: bool | None = None  # with select: cost, split even when one node could ship it all
     min_shipment_value: Decimal | None = Field(default=None, ge=0)
     on_shortage: Shortage | None = None
     select: Select | None = None
@@ -54,6 +55,7 @@ DEFAULT_SETTINGS = Settings(
     split="forbid",
     max_shipments=3,
     split_lines=False,
+    split_when_cheaper=False,
     min_shipment_value=Decimal(0),
     on_shortage="backorder",
     select="priority",
