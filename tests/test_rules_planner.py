@@ -846,6 +846,7 @@ def test_a_policy_keeps_the_settings_it_does_not_name() -> None:
         "split": "allow",
         "max_shipments": 3,
         "split_lines": False,
+        "split_when_cheaper": False,
         "min_shipment_value": "0",
         "on_shortage": "hold",
         "select": "priority",
