@@ -90,6 +90,8 @@ def test_simulate_compares_without_touching_live_data(cli, tmp_path: Path) -> No
     # v2 prefers AMS: whatever v1 sent to BER and AMS can also ship goes there instead
     assert report["candidate"]["node_load"].get("AMS", 0) >= report["current"]["node_load"].get("AMS", 0)
     assert report["changed_orders"] == len(report["differences"])
+    # no rate cards here: no carrier service, so no delivery date can be promised
+    assert report["current"]["promised_orders"] == 0 and report["current"]["mean_days_to_promised_delivery"] is None
     for diff in report["differences"]:
         assert diff["current"] != diff["candidate"]
     human = cli("rules", "simulate", candidate, "--since", "2000-01-01").stdout
@@ -112,3 +114,41 @@ def test_orders_show_explains_the_decision(cli, tmp_path: Path) -> None:  # noqa
     assert all({"included", "node"} <= set(c) for c in decision["candidates"])
     human = cli("orders", "show", "SO-1001").stdout
     assert "decision" in human and "cli-test v2" in human
+
+
+def test_simulate_compares_promised_delivery_dates(cli, tmp_path: Path, monkeypatch) -> None:  # noqa: F811
+    from tests.test_cli import REPO
+
+    monkeypatch.setenv("HUB_CARRIERS_DIR", str(REPO / "fixtures" / "carriers"))
+    cli("nodes", "add", "DE-LEJ1", "--priority", "1")
+    cli(
+        "nodes",
+        "set",
+        "DE-LEJ1",
+        "--country",
+        "DE",
+        "--postal-code",
+        "04435",
+        "--timezone",
+        "Europe/Berlin",
+        "--cutoff",
+        "14:00",
+    )
+    stock = _write(
+        tmp_path,
+        "stock.csv",
+        "node,sku,on_hand\nDE-LEJ1,TSHIRT-BLK-M,50\nDE-LEJ1,MUG-WHT,50\n"
+        "DE-LEJ1,STICKER-PACK,50\nDE-LEJ1,HOODIE-GRY-L,50\nDE-LEJ1,SOCKS-3PK,50\nDE-LEJ1,BEANS-1KG,50\n",
+    )
+    cli("stock", "import", stock)
+    cli("ingest", FILES / "orders-2024-05-01.csv")
+    gone = _write(tmp_path, "gone.yaml", RULES_V2.replace("nodes: [AMS, BER]", "nodes: [AMS]"))
+    report = as_json(cli("rules", "simulate", gone, "--since", "2000-01-01", "--json"))
+    current, candidate = report["current"], report["candidate"]
+    # an order to a destination no service from DE-LEJ1 reaches stays without a date
+    assert 0 < current["promised_orders"] <= current["statuses"]["allocated"]
+    assert current["mean_days_to_promised_delivery"] is not None
+    assert candidate["promised_orders"] == 0  # AMS is unknown: nothing allocated, nothing promised
+    allocated = [d for d in report["differences"] if d["current"]["status"] == "allocated"]
+    assert allocated and any(d["current"]["promised_delivery"] for d in allocated)
+    assert all(d["candidate"]["promised_delivery"] is None for d in allocated)

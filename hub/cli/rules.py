@@ -166,6 +166,7 @@ def simulate_(
         ("shipments", "shipments"),
         ("shipping cost", "shipping_cost"),
         ("transit days (sum of max)", "transit_days_max_total"),
+        ("mean days to promised delivery", "mean_days_to_promised_delivery"),
     ):
         table.add_row(label, str(now[key]), str(new[key]))
     for status in sorted(set(now["statuses"]) | set(new["statuses"])):
@@ -177,6 +178,7 @@ def simulate_(
     for diff in result.differences[:show_orders]:
         was, will = diff["current"], diff["candidate"]
         out().print(
-            f"  {diff['order']}: {was['status']} {'+'.join(was['nodes']) or '-'} (cost {was['cost']}) -> "
-            f"{will['status']} {'+'.join(will['nodes']) or '-'} (cost {will['cost']})"
+            f"  {diff['order']}: {was['status']} {'+'.join(was['nodes']) or '-'} (cost {was['cost']}, "
+            f"delivery {was['promised_delivery']}) -> {will['status']} {'+'.join(will['nodes']) or '-'} "
+            f"(cost {will['cost']}, delivery {will['promised_delivery']})"
         )

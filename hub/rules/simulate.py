@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,9 +18,11 @@ from sqlalchemy import Engine, select
 
 from hub.allocation.allocator import Allocation, Allocator
 from hub.allocation.ledger import StockView, load_levels
+from hub.allocation.profiles import load_node_profiles
 from hub.allocation.reallocate import held, load_order
 from hub.model.money import decimal_str
 from hub.model.order import Order
+from hub.promise.engine import ShipmentDater
 from hub.rules.ruleset import RuleSet
 from hub.store.db import read_only
 from hub.store.tables import orders
@@ -38,10 +40,15 @@ class Summary:
     cost: Decimal = Decimal(0)
     unpriced: int = 0
     transit_max_days: int = 0
+    promised_days: int = 0
+    promised_orders: int = 0
     node_orders: Counter[str] = field(default_factory=Counter)
 
-    def add(self, allocation: Allocation) -> None:
+    def add(self, allocation: Allocation, days_to_delivery: int | None) -> None:
         decision = allocation.decision
+        if days_to_delivery is not None:
+            self.promised_orders += 1
+            self.promised_days += days_to_delivery
         self.orders += 1
         self.statuses[decision.status] += 1
         self.shipments += len(decision.shipments)
@@ -70,6 +77,12 @@ class Summary:
             "shipping_cost": decimal_str(self.cost),
             "unpriced_shipments": self.unpriced,
             "transit_days_max_total": self.transit_max_days,
+            "promised_orders": self.promised_orders,
+            "mean_days_to_promised_delivery": (
+                decimal_str((Decimal(self.promised_days) / self.promised_orders).quantize(Decimal("0.01")))
+                if self.promised_orders
+                else None
+            ),
             "node_load": dict(sorted(self.node_orders.items())),
         }
 
@@ -91,7 +104,15 @@ class Simulation:
         }
 
 
-def _outline(allocation: Allocation) -> dict[str, Any]:
+def _promised(dater: ShipmentDater, allocation: Allocation, at: datetime) -> date | None:
+    """The delivery date the plan would promise (the latest of its shipments), from the calendars."""
+    if not allocation.decision.shipments:
+        return None
+    latest = [s.delivery_latest for s in dater.date_decision(allocation.decision, at)]
+    return None if any(d is None for d in latest) else max(d for d in latest if d is not None)
+
+
+def _outline(allocation: Allocation, promised: date | None) -> dict[str, Any]:
     decision = allocation.decision
     cost = decision.cost
     latest = max((s.transit_days[1] for s in decision.shipments if s.transit_days), default=None)
@@ -100,6 +121,7 @@ def _outline(allocation: Allocation) -> dict[str, Any]:
         "nodes": decision.nodes,
         "cost": decimal_str(cost) if cost is not None else None,
         "transit_days_max": latest,
+        "promised_delivery": promised.isoformat() if promised else None,
         "backordered": [ln.as_dict() for ln in decision.backordered],
         "reason": decision.reason,
     }
@@ -142,16 +164,22 @@ def simulate(
                 view.release(res.node, res.sku, Decimal(res.quantity))
         view.deltas.clear()
         active = current or base.rules(conn, tenant)
+        dater = ShipmentDater({n.code: n for n in load_node_profiles(conn, tenant, enabled_only=False)}, base.calendars)
         runs = []
         for rules in (active, candidate):
-            allocator_for = Allocator(rules, distance=base.distance, rater=base.rater, clock=base.clock)
+            allocator_for = Allocator(
+                rules, distance=base.distance, rater=base.rater, calendars=base.calendars, clock=base.clock
+            )
             runs.append(_replay(allocator_for, conn, tenant, replayed, copy.deepcopy(view)))
     now_summary, new_summary = Summary(active.label), Summary(candidate.label)
     differences: list[dict[str, Any]] = []
     for order, before, after in zip(replayed, runs[0], runs[1], strict=True):
-        now_summary.add(before)
-        new_summary.add(after)
-        was, will = _outline(before), _outline(after)
+        at = order.placed_at or since
+        promised = [_promised(dater, allocation, at) for allocation in (before, after)]
+        days = [(d - at.date()).days if d else None for d in promised]
+        now_summary.add(before, days[0])
+        new_summary.add(after, days[1])
+        was, will = _outline(before, promised[0]), _outline(after, promised[1])
         if {k: v for k, v in was.items() if k != "reason"} != {k: v for k, v in will.items() if k != "reason"}:
             differences.append({"order": order.external_id, "id": order.id, "current": was, "candidate": will})
     return Simulation(since, now_summary, new_summary, differences)
