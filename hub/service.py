@@ -28,7 +28,7 @@ def retry_backorders_once(ctx: HubContext) -> int:
     from hub.allocation.reallocate import retry_backorders
 
     with ctx.engine.begin() as conn:
-        return len(retry_backorders(conn, ctx.tenant, Allocator.for_hub(ctx.environ, ctx.home)))
+        return len(retry_backorders(conn, ctx.tenant, Allocator.for_hub(ctx.environ, ctx.home), ctx=ctx))
 
 
 def run_worker(

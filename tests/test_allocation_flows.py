@@ -161,3 +161,17 @@ def test_a_split_order_is_released_per_node_and_flagged(hub_ctx: HubContext) -> 
     assert keys == [f"order_release:{order_id}:r1:EAST", f"order_release:{order_id}:r1:WEST"]
     assert shown["decision"]["plan"]["split"] is True
     assert [e["kind"] for e in shown["exceptions"]] == ["order_split"]
+
+
+def test_a_short_pick_publishes_the_lower_availability_to_the_channels(hub_ctx: HubContext) -> None:
+    p = setup(hub_ctx, publish_stock=True)
+    order_id = ingest(p, order("PUB-1", ("A", 3))).documents[0]["id"]
+
+    def pending_a() -> list[str]:
+        with read_only(hub_ctx.engine) as conn:
+            rows = conn.execute(select(outbox).where(outbox.c.kind == "stock", outbox.c.status == "pending")).all()
+        return [r.body["available"] for r in rows if r.body["sku"] == "A"]
+
+    assert pending_a() == ["52"]  # 55 on hand, 3 reserved
+    report_short_pick(hub_ctx, Allocator(), order_id, node="EAST", missing={"A": Decimal(1)})
+    assert pending_a() == ["51"]  # one unit written off at EAST; the latest figure replaced the older one

@@ -23,7 +23,8 @@ from hub.model.ids import new_id, utcnow
 from hub.model.money import decimal_str
 from hub.model.order import OrderStatus, check_transition
 from hub.stock.movements import record_movement
-from hub.store.tables import order_events, orders, reservations, stock_levels
+from hub.stock.service import publish
+from hub.store.tables import order_events, order_lines, orders, reservations, stock_levels
 
 
 def _quantities(order_id: str, node: str, held_rows: list[Any], wanted: Mapping[str, Decimal]) -> dict[int, Decimal]:
@@ -76,6 +77,7 @@ def report_short_pick(
         allocation = None
         if reallocate:
             allocation = _reallocate_lines(conn, ctx.tenant, allocator, order_id, node, quantities, "short pick")
+        publish_order_stock(conn, ctx, order_id)
     return record, allocation
 
 
@@ -149,7 +151,14 @@ def report_node_rejection(
         allocation = None
         if reallocate:
             allocation = _reallocate_lines(conn, ctx.tenant, allocator, order_id, node, quantities, "node rejection")
+        publish_order_stock(conn, ctx, order_id)
     return record, allocation
+
+
+def publish_order_stock(conn: Connection, ctx: HubContext, order_id: str) -> int:
+    """The availability of the order's SKUs changed: queue the new figures for the channels that publish stock."""
+    skus = set(conn.execute(select(order_lines.c.sku).where(order_lines.c.order_id == order_id)).scalars())
+    return publish(conn, ctx, skus)
 
 
 # -- actions on exceptions ---------------------------------------------------------------------------------
@@ -171,6 +180,7 @@ def reallocate_recorded_lines(conn: Connection, ctx: HubContext, record: Excepti
     if still and sum(Decimal(r.quantity) for r in still) >= sum(lines.values()):
         return "the lines are already allocated elsewhere: nothing to do"
     allocation = _reallocate_lines(conn, ctx.tenant, _allocator(ctx), record.order_id, node, lines, record.kind)
+    publish_order_stock(conn, ctx, record.order_id)
     return _describe(allocation)
 
 
@@ -186,6 +196,7 @@ def release_hold(conn: Connection, ctx: HubContext, record: ExceptionRecord) -> 
         trigger="hold_released",
         note="hold released",
     )
+    publish_order_stock(conn, ctx, record.order_id)
     return _describe(allocation)
 
 
@@ -195,6 +206,7 @@ def retry_allocation(conn: Connection, ctx: HubContext, record: ExceptionRecord)
     allocation = replan(
         conn, ctx.tenant, _allocator(ctx), record.order_id, skip_holds=True, trigger="retry", note="allocation retried"
     )
+    publish_order_stock(conn, ctx, record.order_id)
     return _describe(allocation)
 
 
@@ -227,6 +239,7 @@ def cancel_order(conn: Connection, ctx: HubContext, record: ExceptionRecord) -> 
             at=now,
         )
     )
+    publish_order_stock(conn, ctx, record.order_id)
     return f"order cancelled; released stock at {', '.join(sorted(by_node)) or 'no node'}"
 
 

@@ -19,11 +19,13 @@ from hub.allocation.allocator import Allocation, Allocator
 from hub.allocation.followups import close_waiting, decision_exceptions, keep_promise
 from hub.allocation.ledger import apply_reservations, load_levels
 from hub.allocation.releases import release_messages
+from hub.context import HubContext
 from hub.errors import IllegalTransition, RecordError
 from hub.model.ids import new_id, utcnow
 from hub.model.order import Order, OrderLine, OrderStatus, check_transition
 from hub.model.party import Address, Party
 from hub.outbox.enqueue import Outgoing, enqueue
+from hub.stock.service import publish
 from hub.store.tables import allocations, order_events, order_lines, orders, reservations
 
 REPLANNABLE = frozenset(
@@ -206,8 +208,12 @@ def give_back(conn: Connection, tenant: str, order_id: str, node: str, quantitie
     apply_reservations(conn, tenant, view)
 
 
-def retry_backorders(conn: Connection, tenant: str, allocator: Allocator, *, limit: int = 100) -> list[str]:
-    """Allocate backordered orders again, oldest first; returns the ids that found stock."""
+def retry_backorders(
+    conn: Connection, tenant: str, allocator: Allocator, *, limit: int = 100, ctx: HubContext | None = None
+) -> list[str]:
+    """Allocate backordered orders again, oldest first; returns the ids that found stock.
+
+    With `ctx`, the availability of the SKUs they took is published to the channels."""
     waiting = conn.execute(
         select(orders.c.id)
         .where(orders.c.tenant == tenant, orders.c.status == OrderStatus.BACKORDERED.value)
@@ -227,6 +233,9 @@ def retry_backorders(conn: Connection, tenant: str, allocator: Allocator, *, lim
             continue
         close_waiting(conn, tenant, order_id, "allocated when stock arrived")
         found.append(order_id)
+    if ctx is not None and found:
+        skus = conn.execute(select(order_lines.c.sku).where(order_lines.c.order_id.in_(found))).scalars()
+        publish(conn, ctx, set(skus))
     return found
 
 

@@ -187,7 +187,7 @@ def retry(
     hub_ctx = hub(ctx)
     allocator = Allocator.for_hub(hub_ctx.environ, hub_ctx.home)
     with hub_ctx.engine.begin() as conn:
-        found = retry_backorders(conn, hub_ctx.tenant, allocator, limit=limit)
+        found = retry_backorders(conn, hub_ctx.tenant, allocator, limit=limit, ctx=hub_ctx)
     if as_json:
         print_json({"allocated": found})
         return
