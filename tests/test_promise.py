@@ -358,3 +358,17 @@ def test_the_pipeline_keeps_the_promise_and_records_its_dates(ctx: HubContext) -
         record = conn.execute(select(allocations).where(allocations.c.order_id == order_id)).one()
     assert promise is not None and (promise["status"], promise["order_id"]) == (KEPT, order_id)
     assert (record.promised_ship_date, record.promised_delivery_latest) == (date(2026, 3, 10), date(2026, 3, 12))
+
+
+def test_a_carrier_delay_past_the_promised_date_breaks_the_promise(ctx: HubContext) -> None:
+    from hub.allocation.flows import report_carrier_delay
+
+    promise_id = saved(ctx, _at("2026-03-10T09:00"))
+    order_id, _ = placed_order(ctx, promise_id, _at("2026-03-10T10:00"))  # kept: delivery by 2026-03-12
+    on_time = report_carrier_delay(ctx, order_id, new_delivery_date=date(2026, 3, 12), reason="sorting centre")
+    assert [r.kind.value for r in on_time] == ["carrier_delay"]  # later than planned, still within the promise
+    late = report_carrier_delay(ctx, order_id, new_delivery_date=date(2026, 3, 14), reason="storm")
+    assert [r.kind.value for r in late] == ["carrier_delay", "broken_promise"]
+    assert late[1].detail["promised_delivery_latest"] == "2026-03-12"
+    with ctx.engine.connect() as conn:
+        assert get_promise(conn, ctx.tenant, promise_id)["status"] == BROKEN  # type: ignore[index]

@@ -8,6 +8,7 @@ API call it at start-up.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +25,7 @@ from hub.model.money import decimal_str
 from hub.model.order import OrderStatus, check_transition
 from hub.stock.movements import record_movement
 from hub.stock.service import publish
-from hub.store.tables import order_events, order_lines, orders, reservations, stock_levels
+from hub.store.tables import allocations, order_events, order_lines, orders, promises, reservations, stock_levels
 
 
 def _quantities(order_id: str, node: str, held_rows: list[Any], wanted: Mapping[str, Decimal]) -> dict[int, Decimal]:
@@ -252,3 +253,49 @@ def register_allocation_actions() -> None:
     register_action(ExceptionKind.ON_HOLD, "cancel_order", cancel_order)
     register_action(ExceptionKind.BACKORDER, "retry_allocation", retry_allocation)
     register_action(ExceptionKind.BACKORDER, "cancel_order", cancel_order)
+
+
+def report_carrier_delay(
+    ctx: HubContext, order_id: str, *, new_delivery_date: date, reason: str, shipment: int | None = None
+) -> list[ExceptionRecord]:
+    """A carrier will deliver late: a carrier_delay exception (re-promise and notify); if the order was placed on
+    a promise whose delivery date this misses, the promise is broken too (a broken_promise exception)."""
+    with ctx.engine.begin() as conn:
+        raised = [
+            raise_exception(
+                conn,
+                ctx.tenant,
+                ExceptionKind.CARRIER_DELAY,
+                order_id=order_id,
+                summary=f"delivery now expected {new_delivery_date.isoformat()}: {reason}",
+                detail={"shipment": shipment, "new_delivery_date": new_delivery_date.isoformat(), "reason": reason},
+            )
+        ]
+        t = allocations.c
+        promised = conn.execute(
+            select(t.promised_delivery_latest)
+            .where(t.tenant == ctx.tenant, t.order_id == order_id, t.promised_delivery_latest.is_not(None))
+            .order_by(t.created_at.desc())
+        ).scalar()
+        if promised is not None and new_delivery_date > promised:
+            conn.execute(
+                promises.update()
+                .where(promises.c.tenant == ctx.tenant, promises.c.order_id == order_id)
+                .values(status="broken")
+            )
+            raised.append(
+                raise_exception(
+                    conn,
+                    ctx.tenant,
+                    ExceptionKind.BROKEN_PROMISE,
+                    order_id=order_id,
+                    summary=f"promised delivery by {promised.isoformat()}, the carrier now says "
+                    f"{new_delivery_date.isoformat()}",
+                    detail={
+                        "promised_delivery_latest": promised.isoformat(),
+                        "delivery_latest": new_delivery_date.isoformat(),
+                        "cause": "carrier_delay",
+                    },
+                )
+            )
+    return raised

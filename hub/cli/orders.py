@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -10,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hub.allocation.allocator import Allocator
-from hub.allocation.flows import report_node_rejection, report_short_pick
+from hub.allocation.flows import report_carrier_delay, report_node_rejection, report_short_pick
 from hub.allocation.reallocate import retry_backorders
 from hub.model.order import OrderStatus
 from hub.store import queries
@@ -175,6 +176,30 @@ def short_pick(
         hub_ctx, allocator, order_id, node=node, missing=quantities, reallocate=not keep
     )
     _report(allocation, record, as_json)
+
+
+@app.command("delay")
+def delay(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., metavar="ID_OR_EXTERNAL_ID"),
+    delivery_date: str = typer.Option(..., "--delivery-date", help="When the carrier now expects to deliver."),
+    reason: str = typer.Option("carrier delay", "--reason"),
+    shipment: int | None = typer.Option(None, "--shipment", help="Which shipment of the order (1-based)."),
+    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """A carrier reports a delay: carrier_delay (re-promise, notify), and broken_promise if a promise is missed."""
+    try:
+        when = date.fromisoformat(delivery_date)
+    except ValueError:
+        usage_error(f"--delivery-date {delivery_date!r} is not a date (YYYY-MM-DD)")
+    hub_ctx = hub(ctx)
+    order_id = order_id_for(hub_ctx, key)
+    raised = report_carrier_delay(hub_ctx, order_id, new_delivery_date=when, reason=reason, shipment=shipment)
+    if as_json:
+        print_json({"exceptions": [r.as_dict() for r in raised]})
+        return
+    for record in raised:
+        out().print(escape(f"exception {record.id} ({record.kind}): {record.summary} -> {record.suggested_action}"))
 
 
 @app.command("retry-backorders")
