@@ -982,3 +982,27 @@ def test_split_when_cheaper_splits_a_complete_order_only_if_it_saves() -> None:
     assert shipped(decide(saving, network, view, the_order, rater=dear)) == {"FAR": {"A": 1, "B": 1}}
     forbidden = rules("settings: {select: cost, split: forbid, split_when_cheaper: true}\n")
     assert shipped(decide(forbidden, network, view, the_order, rater=cheap)) == {"FAR": {"A": 1, "B": 1}}
+
+
+def test_before_cutoff_is_judged_in_each_nodes_time_zone() -> None:
+    from datetime import time
+
+    from hub.rules.facts import before_cutoff
+
+    network = [
+        NodeProfile("BER", 1, timezone="Europe/Berlin", cutoff=time(14, 0)),
+        NodeProfile("LON", 2, timezone="Europe/London", cutoff=time(12, 0)),
+    ]
+    assert before_cutoff(datetime(2026, 12, 1, 12, 30, tzinfo=UTC), network) is True  # 13:30 in Berlin
+    assert before_cutoff(datetime(2026, 12, 1, 13, 30, tzinfo=UTC), network) is False  # 14:30 Berlin, 13:30 London
+    assert before_cutoff(datetime(2026, 7, 1, 12, 30, tzinfo=UTC), network) is False  # summer: 14:30 in Berlin
+    assert before_cutoff(datetime(2026, 12, 1, 8, tzinfo=UTC), [NodeProfile("X", 1)]) is None  # no cut-off known
+    assert before_cutoff(None, network) is None
+    express = rules(
+        'priorities:\n  - {name: express-first, when: \'order.service_level == "express" and order.before_cutoff\', '
+        "priority: 10}\n"
+    )
+    early = order(("A", 1), placed_at=datetime(2026, 12, 1, 9, tzinfo=UTC), service_level="express")
+    late = order(("A", 1), placed_at=datetime(2026, 12, 1, 16, tzinfo=UTC), service_level="express")
+    assert priority_of(express, order_facts(early, {}, nodes=network)) == 10
+    assert priority_of(express, order_facts(late, {}, nodes=network)) == 0

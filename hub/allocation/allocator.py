@@ -113,7 +113,7 @@ class AllocationSession:
 
     def facts(self, order: Order) -> OrderFacts:
         # no default service level here: the planner falls back to the settings of the matching policy
-        return order_facts(order, self.products)
+        return order_facts(order, self.products, nodes=self.context.nodes)
 
     def priority(self, order: Order) -> int:
         return priority_of(self.rule_set, self.facts(order))

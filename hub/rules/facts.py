@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timezone
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub.allocation.profiles import NodeProfile, ProductInfo
 from hub.model.order import Order
@@ -36,6 +39,7 @@ ORDER_FIELDS: dict[str, Any] = {
     "total": "decimal",
     "currency": "string",
     "placed_at": "datetime",
+    "before_cutoff": "bool",
     "service_level": "string",
     "fraud_score": "int",
     "payment_status": "string",
@@ -130,8 +134,35 @@ class OrderFacts:
         return self.variables["order"]["service_level"]
 
 
+def before_cutoff(placed_at: datetime | None, nodes: Iterable[NodeProfile]) -> bool | None:
+    """Was the order placed before the cut-off of some node, in that node's own time zone? None: cannot tell."""
+    if placed_at is None:
+        return None
+    known = False
+    for node in nodes:
+        if node.cutoff is None:
+            continue
+        known = True
+        local = placed_at.astimezone(_zone(node.timezone)) if node.timezone else placed_at
+        if local.time() < node.cutoff:
+            return True
+    return False if known else None
+
+
+@lru_cache(maxsize=256)
+def _zone(name: str) -> ZoneInfo | timezone:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
 def order_facts(
-    order: Order, products: Mapping[str, ProductInfo], *, default_service_level: str | None = None
+    order: Order,
+    products: Mapping[str, ProductInfo],
+    *,
+    default_service_level: str | None = None,
+    nodes: Iterable[NodeProfile] = (),
 ) -> OrderFacts:
     """The variables `order` (with its lines and their products) for rule conditions."""
     attrs = dict(order.attributes)
@@ -166,6 +197,7 @@ def order_facts(
         "total": order.total.amount,
         "currency": order.currency,
         "placed_at": order.placed_at,
+        "before_cutoff": before_cutoff(order.placed_at, nodes),
         "service_level": str(attrs.get("service_level") or default_service_level or "") or None,
         "fraud_score": _int_or_none(attrs.get("fraud_score")),
         "payment_status": str(attrs["payment_status"]) if attrs.get("payment_status") is not None else None,
