@@ -16,6 +16,7 @@ from sqlalchemy import select
 from hub.allocation.ledger import set_node
 from hub.allocation.stock_import import import_stock_csv
 from hub.context import HubContext
+from hub.exceptions import list_exceptions
 from hub.pipeline.ingest import ingest_path
 from hub.pipeline.runner import Pipeline
 from hub.plugins.registry import default_registry
@@ -24,6 +25,7 @@ from hub.store import queries
 from hub.store.connections import ConnectionRecord, add_connection
 from hub.store.db import make_engine, read_only
 from hub.store.migrate import upgrade
+from hub.store.queries import latest_decision
 from hub.store.tables import nodes, reservations
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,6 +51,7 @@ class DemoSummary:
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     outbound_files: list[str] = field(default_factory=list)
     failed_messages: list[dict[str, Any]] = field(default_factory=list)
+    exceptions: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -171,8 +174,20 @@ def run_demo(home: Path | None = None, *, fixtures: Path = FIXTURES) -> DemoSumm
                     "status": o["status"],
                     "node": nodes.get(o["id"]),
                     "lines": len(o["lines"]),
+                    "why": (latest_decision(conn, ctx.tenant, o["id"]) or {}).get("reason"),
+                    "rule_set": (latest_decision(conn, ctx.tenant, o["id"]) or {}).get("rule_set"),
                 }
                 for o in queries.list_orders(conn, ctx.tenant)
+            ]
+            summary.exceptions = [
+                {
+                    "id": e.id,
+                    "kind": e.kind.value,
+                    "order_id": e.order_id,
+                    "summary": e.summary,
+                    "suggested_action": e.suggested_action,
+                }
+                for e in list_exceptions(conn, ctx.tenant, state="open")
             ]
             summary.failed_messages = [
                 {"id": m["id"], "connection": m["connection"], "filename": m["filename"], "error": m["error"]}

@@ -77,3 +77,11 @@ def test_hub_demo_command_prints_the_summary(tmp_path: Path, monkeypatch: pytest
     assert result.exit_code == 0, result.output
     for text in ("Files received", "duplicate", "Orders (7)", "Stock before -> after", "Outbox", "messages replay"):
         assert text in result.stdout
+
+
+def test_every_order_is_decided_by_the_demo_rule_set_and_explained(summary) -> None:
+    assert {o["rule_set"] for o in summary.orders} == {"demo v1"}
+    assert all(o["why"] for o in summary.orders)
+    backordered = [o for o in summary.orders if o["status"] == "backordered"]
+    assert {e["kind"] for e in summary.exceptions} >= {"backorder"} if backordered else True
+    assert all(e["order_id"] for e in summary.exceptions)

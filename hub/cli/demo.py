@@ -55,6 +55,15 @@ def print_summary(s: DemoSummary) -> None:
     for o in s.orders:
         orders.add_row(o["external_id"], o["source"], styled(o["status"]), o["node"] or "-", str(o["lines"]))
     console.print(orders)
+    rule_sets = sorted({o["rule_set"] for o in s.orders if o.get("rule_set")})
+    console.print(f"   decided by rule set {', '.join(rule_sets) or '-'}; why each order went where it did:")
+    for o in s.orders:
+        console.print(f"   {o['external_id']}: {escape(o.get('why') or '-')}", soft_wrap=True)
+    for e in s.exceptions:
+        console.print(
+            f"   [yellow]exception[/] {e['kind']}: {escape(e['summary'])} -> {e['suggested_action']}", soft_wrap=True
+        )
+    console.print()
 
     console.print(_stock_compare(s.stock_before, s.stock_after))
 
@@ -92,8 +101,8 @@ def print_summary(s: DemoSummary) -> None:
         console.print(f"   inspect: HUB_HOME={escape(s.home)} {hub_cmd} messages show {m['id']}", soft_wrap=True)
         console.print(f"   replay:  HUB_HOME={escape(s.home)} {hub_cmd} messages replay {m['id']}", soft_wrap=True)
     console.print(
-        f"\nexplore: export HUB_HOME={escape(s.home)}; {hub_cmd} orders list; {hub_cmd} stock; "
-        f"{hub_cmd} messages list --box outbox",
+        f"\nexplore: export HUB_HOME={escape(s.home)}; {hub_cmd} orders show SO-1001; {hub_cmd} exceptions list; "
+        f"{hub_cmd} rules show; {hub_cmd} stock; {hub_cmd} messages list --box outbox",
         soft_wrap=True,
     )
 
