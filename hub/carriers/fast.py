@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from hub.carriers.model import ANY_NODE, LEVELS, WEEKDAYS, RateCard, Service, ZoneRates
 from hub.carriers.parcel import WEIGHT_QUANTUM, chargeable_kg
 from hub.carriers.surcharges import Surcharges
-from hub.carriers.zones import ZoneRule, country_code, longest_prefix, normalize_postal_code
+from hub.carriers.zones import country_code, longest_prefix, normalize_postal_code, zone_for_code
 from hub.model.currencies import MINOR_UNITS
 
 ZERO = Decimal(0)
@@ -181,22 +181,6 @@ class _Country:
         return self.default
 
 
-def _zone_of(rules: Iterable[ZoneRule], country: str, prefix: str | None) -> str | None:
-    """`resolve_zone` for every postal code whose longest matching known prefix is `prefix` (None: no match)."""
-    best_zone, best_len = None, -1
-    for rule in rules:
-        if rule.country != country:
-            continue
-        if not rule.postal_prefixes:
-            if best_len < 0:
-                best_zone, best_len = rule.zone, 0
-            continue
-        match = longest_prefix(prefix, rule.postal_prefixes) if prefix else None
-        if match is not None and len(match) > best_len:
-            best_zone, best_len = rule.zone, len(match)
-    return best_zone
-
-
 def _remote_of(svc: _Service, country: str, prefix: str | None) -> tuple[str, Decimal] | None:
     """The remote-area surcharge (code, rounded amount) for that prefix class, as `rating._surcharges` picks it."""
     best: tuple[int, str, Decimal] | None = None
@@ -331,7 +315,7 @@ class FastRater:
 
     def _intern(self, country: str | None, prefix: str | None) -> int:
         """The class id of the destinations whose longest matching known prefix is `prefix` (or none)."""
-        zones = tuple(_zone_of(card.zones, country, prefix) if country else None for card in self._cards)
+        zones = tuple(zone_for_code(card.zones, country, prefix) if country else None for card in self._cards)
         remotes = tuple(_remote_of(s, country, prefix) if country else None for s in self._services)
         outcome = (zones, remotes)
         found = self._classes.get(outcome)
@@ -518,9 +502,7 @@ class FastRater:
         Dimensions: `dims_cm` (length, width, height), or `longest_side_cm` with `length_plus_girth_cm` and
         `volume_cm3` (the volume is required when a service has a volumetric divisor). Bad input: ValueError.
         """
-        size = None
-        if not (dims_cm is None and longest_side_cm is None and length_plus_girth_cm is None and volume_cm3 is None):
-            size = self._size(dims_cm, longest_side_cm, length_plus_girth_cm, volume_cm3)
+        size = self._size(dims_cm, longest_side_cm, length_plus_girth_cm, volume_cm3)
         ranked = self._ranked(node, country, postal_code, weight_kg, level, prefer, size, ship_date, fx)
         return ranked[0] if ranked else None
 

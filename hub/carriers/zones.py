@@ -103,7 +103,11 @@ def check_zone_table(rules: Sequence[ZoneRule]) -> list[tuple[str, str]]:
 
 def resolve_zone(rules: Sequence[ZoneRule], country: str, postal_code: str | None) -> str | None:
     """The zone of a destination: the rule with the longest matching prefix, else the country default."""
-    code = normalize_postal_code(country, postal_code)
+    return zone_for_code(rules, country, normalize_postal_code(country, postal_code))
+
+
+def zone_for_code(rules: Iterable[ZoneRule], country: str, code: str | None) -> str | None:
+    """`resolve_zone` for a postal code already normalised (or a known prefix standing for all its codes)."""
     best_zone: str | None = None
     best_len = -1
     for rule in rules:
