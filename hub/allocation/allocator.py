@@ -127,8 +127,10 @@ class AllocationSession:
         exclude: dict[str, str] | None = None,
         skip_holds: bool = False,
         reason: str = "created",
+        facts: OrderFacts | None = None,
     ) -> Allocation:
-        facts = self.facts(order)
+        """Plan `order` (its `facts` if already built for it), reserve the plan in `view`, gather the rows."""
+        facts = facts if facts is not None else self.facts(order)
         excluded = dict(exclude or {})
         while True:
             decision = self.planner.decide(facts, view, exclude=excluded, skip_holds=skip_holds)

@@ -20,6 +20,8 @@ from hub.errors import AmendmentRejected
 from hub.model.ids import new_id, utcnow
 from hub.model.order import AMENDABLE, Order, OrderStatus
 from hub.outbox.enqueue import Outgoing
+from hub.rules.facts import OrderFacts
+from hub.rules.planner import priority_of
 from hub.store.sql import insert_ignore
 from hub.store.tables import allocations, dedup_keys, order_events, order_lines, orders, reservations
 
@@ -222,17 +224,19 @@ class OrderBatch:
 
     def store(self, view: StockView, session: AllocationSession, writes: Writes) -> None:
         """Allocate every order to write and gather its rows: higher rule priority first, then arrival order."""
-        todo = [(i, p) for i, p in enumerate(self.planned) if p.action in {"create", "amend"}]
-        todo.sort(key=lambda ip: (-session.priority(ip[1].order), ip[0]))
-        for _, p in todo:
+        todo = [(i, p, session.facts(p.order)) for i, p in enumerate(self.planned) if p.action in {"create", "amend"}]
+        todo.sort(key=lambda item: (-priority_of(session.rule_set, item[2]), item[0]))
+        for _, p, facts in todo:
             if p.action == "create":
-                self._create(p, view, session, writes)
+                self._create(p, view, session, writes, facts)
             else:
-                self._amend(p, view, session, writes)
+                self._amend(p, view, session, writes, facts)
 
-    def _create(self, p: Planned, view: StockView, session: AllocationSession, writes: Writes) -> None:
+    def _create(
+        self, p: Planned, view: StockView, session: AllocationSession, writes: Writes, facts: OrderFacts
+    ) -> None:
         order = p.order
-        allocation = session.allocate(order, p.order_id, view)
+        allocation = session.allocate(order, p.order_id, view, facts=facts)
         now = utcnow()
         writes.orders.append(
             {
@@ -255,7 +259,9 @@ class OrderBatch:
         reason = f"received from connection {p.connection} (message {p.message_id})"
         self._record(p, None, reason, allocation, writes)
 
-    def _amend(self, p: Planned, view: StockView, session: AllocationSession, writes: Writes) -> None:
+    def _amend(
+        self, p: Planned, view: StockView, session: AllocationSession, writes: Writes, facts: OrderFacts
+    ) -> None:
         """A newer revision while the order waits: give back its stock, replace its lines, allocate again."""
         order, conn = p.order, self.conn
         assert p.known is not None
@@ -264,7 +270,7 @@ class OrderBatch:
             view.release(res.node, res.sku, res.quantity)
         conn.execute(update(reservations).where(*held).values(status="released"))
         conn.execute(delete(order_lines).where(order_lines.c.order_id == p.order_id))
-        allocation = session.allocate(order, p.order_id, view, reason="amended")
+        allocation = session.allocate(order, p.order_id, view, reason="amended", facts=facts)
         conn.execute(
             orders.update()
             .where(orders.c.id == p.order_id)
