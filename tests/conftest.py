@@ -80,3 +80,32 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"the shared corpus folder {CORPUS} is absent")
     return CORPUS
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh HUB_HOME for the CLI (embedded SQLite there), with no database, tenant or secrets settings leaking in."""
+    home = tmp_path / "hub"
+    monkeypatch.setenv("HUB_HOME", str(home))
+    monkeypatch.setenv("COLUMNS", "200")
+    for var in ("HUB_DATABASE_URL", "HUB_TENANT", "HUB_SECRETS_FILE", "HUB_DATABASE_SCHEMA"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+@pytest.fixture
+def cli(home: Path):
+    """Run `hub ...` in-process; asserts the exit code (`code=None`: any)."""
+    from typer.testing import CliRunner
+
+    from hub.cli.main import app
+
+    runner = CliRunner()
+
+    def invoke(*args: object, code: int | None = 0):
+        result = runner.invoke(app, [str(a) for a in args])
+        if code is not None:
+            assert result.exit_code == code, (result.exit_code, result.output, result.exception)
+        return result
+
+    return invoke

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
-from typer.testing import CliRunner
 
 from hub.allocation.profiles import load_products
 from hub.catalog import (
@@ -21,7 +20,6 @@ from hub.catalog import (
     read_products,
     upsert_products,
 )
-from hub.cli.main import app
 from hub.errors import RecordError
 from hub.store.db import read_only
 from hub.store.tables import products
@@ -196,22 +194,6 @@ def test_bad_yaml_rows_name_file_line_and_key(
 
 
 # --- CLI ---------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("HUB_HOME", str(tmp_path / "hub"))
-    monkeypatch.setenv("COLUMNS", "200")
-    for var in ("HUB_DATABASE_URL", "HUB_TENANT", "HUB_SECRETS_FILE", "HUB_DATABASE_SCHEMA"):
-        monkeypatch.delenv(var, raising=False)
-    runner = CliRunner()
-
-    def invoke(*args: object, code: int = 0):
-        result = runner.invoke(app, [str(a) for a in args])
-        assert result.exit_code == code, (result.exit_code, result.output, result.exception)
-        return result
-
-    return invoke
 
 
 def test_cli_products_import_list_show(cli, tmp_path: Path) -> None:

@@ -9,9 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from hub.cli.main import app
 
 REPO = Path(__file__).resolve().parent.parent
 FILES = REPO / "fixtures" / "order_files"
@@ -19,29 +16,6 @@ GOOD_CSV = FILES / "orders-2024-05-01.csv"
 RESEND_CSV = FILES / "orders-2024-05-01-resend.csv"
 GOOD_JSONL = FILES / "orders-2024-05-02.jsonl"
 BAD_JSONL = FILES / "bad-json.jsonl"
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "hub"
-    monkeypatch.setenv("HUB_HOME", str(home))
-    monkeypatch.setenv("COLUMNS", "200")
-    for var in ("HUB_DATABASE_URL", "HUB_TENANT", "HUB_SECRETS_FILE", "HUB_DATABASE_SCHEMA"):
-        monkeypatch.delenv(var, raising=False)
-    return home
-
-
-@pytest.fixture
-def cli(home: Path):
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int | None = 0):
-        result = runner.invoke(app, [str(a) for a in args])
-        if code is not None:
-            assert result.exit_code == code, (result.exit_code, result.output, result.exception)
-        return result
-
-    return invoke
 
 
 def as_json(result) -> dict:

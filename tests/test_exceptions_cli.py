@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from hub.cli.main import app
 from hub.exceptions import raise_exception
 from hub.store.db import make_engine
 
@@ -32,23 +30,6 @@ RECORD_KEYS = {
     "resolution",
     "resolved_by",
 }
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("HUB_HOME", str(tmp_path / "hub"))
-    monkeypatch.setenv("COLUMNS", "200")
-    for var in ("HUB_DATABASE_URL", "HUB_TENANT", "HUB_SECRETS_FILE", "HUB_DATABASE_SCHEMA"):
-        monkeypatch.delenv(var, raising=False)
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int | None = 0):
-        result = runner.invoke(app, [str(a) for a in args])
-        if code is not None:
-            assert result.exit_code == code, (result.exit_code, result.output, result.exception)
-        return result
-
-    return invoke
 
 
 def as_json(result: Any) -> Any:

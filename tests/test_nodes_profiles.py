@@ -9,13 +9,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from typer.testing import CliRunner
 
 from hub.allocation.nodes_store import import_nodes, read_network, save_node_profile
 from hub.allocation.profiles import load_node_profiles
 from hub.calendars import load_calendar_dir
 from hub.carriers import load_rate_cards
-from hub.cli.main import app
 from hub.errors import ConfigError
 from hub.geo import DistanceModel
 from hub.store.connections import ConnectionRecord, add_connection
@@ -181,19 +179,9 @@ def test_network_file_shapes(engine: Engine, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("HUB_HOME", str(tmp_path / "hub"))
+def cli(cli, monkeypatch: pytest.MonkeyPatch):  # the shared one, with room for the wide node table
     monkeypatch.setenv("COLUMNS", "250")
-    for var in ("HUB_DATABASE_URL", "HUB_TENANT", "HUB_SECRETS_FILE", "HUB_DATABASE_SCHEMA"):
-        monkeypatch.delenv(var, raising=False)
-    runner = CliRunner()
-
-    def invoke(*args: object, code: int = 0):
-        result = runner.invoke(app, [str(a) for a in args])
-        assert result.exit_code == code, (result.exit_code, result.output, result.exception)
-        return result
-
-    return invoke
+    return cli
 
 
 def listed(cli) -> dict:

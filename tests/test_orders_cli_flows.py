@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_cli import FILES, as_json, cli, home  # noqa: F401  (fixtures)
+from tests.test_cli import FILES, as_json
 
 
-def _network(cli, tmp_path: Path) -> None:  # noqa: F811
+def _network(cli, tmp_path: Path) -> None:
     cli("nodes", "add", "BER", "--priority", "1")
     cli("nodes", "add", "AMS", "--priority", "2")
     stock = tmp_path / "stock.csv"
@@ -20,11 +20,11 @@ def _network(cli, tmp_path: Path) -> None:  # noqa: F811
     cli("ingest", FILES / "orders-2024-05-01.csv")
 
 
-def _held(cli, key: str) -> set[str]:  # noqa: F811
+def _held(cli, key: str) -> set[str]:
     return {r["node"] for r in as_json(cli("orders", "show", key, "--json"))["reservations"] if r["status"] == "held"}
 
 
-def test_reject_then_resolve_by_reallocating_elsewhere(cli, tmp_path: Path) -> None:  # noqa: F811
+def test_reject_then_resolve_by_reallocating_elsewhere(cli, tmp_path: Path) -> None:
     _network(cli, tmp_path)
     assert _held(cli, "SO-1001") == {"BER"}
     recorded = as_json(cli("orders", "reject", "SO-1001", "--node", "BER", "--no-reallocate", "--json"))
@@ -35,7 +35,7 @@ def test_reject_then_resolve_by_reallocating_elsewhere(cli, tmp_path: Path) -> N
     assert _held(cli, "SO-1001") == {"AMS"}
 
 
-def test_short_pick_reallocates_and_cancel_releases_everything(cli, tmp_path: Path) -> None:  # noqa: F811
+def test_short_pick_reallocates_and_cancel_releases_everything(cli, tmp_path: Path) -> None:
     _network(cli, tmp_path)
     human = cli("orders", "short-pick", "SO-1001", "TSHIRT-BLK-M=1", "--node", "BER").stdout
     assert "short_pick" in human and "allocated again" in human
@@ -52,7 +52,7 @@ def test_short_pick_reallocates_and_cancel_releases_everything(cli, tmp_path: Pa
     assert shown["status"] == "cancelled" and _held(cli, "SO-1002") == set()
 
 
-def test_delay_and_backorder_retry_on_the_command_line(cli, tmp_path: Path) -> None:  # noqa: F811
+def test_delay_and_backorder_retry_on_the_command_line(cli, tmp_path: Path) -> None:
     _network(cli, tmp_path)
     delayed = as_json(cli("orders", "delay", "SO-1001", "--delivery-date", "2024-05-09", "--json"))["exceptions"]
     assert [e["kind"] for e in delayed] == ["carrier_delay"]  # no promise was given: nothing else breaks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_cli import FILES, as_json, cli, home  # noqa: F401  (fixtures)
+from tests.test_cli import FILES, as_json
 
 RULES_V1 = """
 rule_set: cli-test
@@ -31,7 +31,7 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def _network(cli, tmp_path: Path) -> None:  # noqa: F811
+def _network(cli, tmp_path: Path) -> None:
     cli("nodes", "add", "BER", "--priority", "1")
     cli("nodes", "add", "AMS", "--priority", "2")
     stock = _write(
@@ -43,7 +43,7 @@ def _network(cli, tmp_path: Path) -> None:  # noqa: F811
     cli("stock", "import", stock)
 
 
-def test_check_reports_ok_and_names_unknown_nodes(cli, tmp_path: Path) -> None:  # noqa: F811
+def test_check_reports_ok_and_names_unknown_nodes(cli, tmp_path: Path) -> None:
     good = _write(tmp_path, "v2.yaml", RULES_V2)
     offline = as_json(cli("rules", "check", good, "--offline", "--json"))
     assert (offline["ok"], offline["version"], offline["routes"], offline["warnings"]) == (True, 2, 1, [])
@@ -53,14 +53,14 @@ def test_check_reports_ok_and_names_unknown_nodes(cli, tmp_path: Path) -> None: 
     assert "ok: rule set cli-test v2" in human
 
 
-def test_check_fails_with_file_key_and_caret(cli, tmp_path: Path) -> None:  # noqa: F811
+def test_check_fails_with_file_key_and_caret(cli, tmp_path: Path) -> None:
     bad = _write(tmp_path, "bad.yaml", RULES_V1.replace("nodes: all", "nodes: all\n    when: order.totl > 5"))
     result = cli("rules", "check", bad, "--offline", code=2)
     assert "bad.yaml: routes[0].when" in result.output
     assert "did you mean 'total'" in result.output and "^" in result.output
 
 
-def test_activate_list_show_and_version_immutability(cli, tmp_path: Path) -> None:  # noqa: F811
+def test_activate_list_show_and_version_immutability(cli, tmp_path: Path) -> None:
     assert "built-in default" in cli("rules", "list").stdout
     cli("rules", "show", code=1)
     v1 = _write(tmp_path, "v1.yaml", RULES_V1)
@@ -76,7 +76,7 @@ def test_activate_list_show_and_version_immutability(cli, tmp_path: Path) -> Non
     assert cli("rules", "show", "--version", "1").stdout.strip() == RULES_V1.strip()
 
 
-def test_simulate_compares_without_touching_live_data(cli, tmp_path: Path) -> None:  # noqa: F811
+def test_simulate_compares_without_touching_live_data(cli, tmp_path: Path) -> None:
     _network(cli, tmp_path)
     cli("rules", "activate", _write(tmp_path, "v1.yaml", RULES_V1))
     cli("ingest", FILES / "orders-2024-05-01.csv")
@@ -103,7 +103,7 @@ def test_simulate_compares_without_touching_live_data(cli, tmp_path: Path) -> No
     cli("rules", "simulate", candidate, "--since", "yesterday-ish", code=2)
 
 
-def test_orders_show_explains_the_decision(cli, tmp_path: Path) -> None:  # noqa: F811
+def test_orders_show_explains_the_decision(cli, tmp_path: Path) -> None:
     _network(cli, tmp_path)
     cli("rules", "activate", _write(tmp_path, "v2.yaml", RULES_V2))
     cli("ingest", FILES / "orders-2024-05-01.csv")
@@ -116,7 +116,7 @@ def test_orders_show_explains_the_decision(cli, tmp_path: Path) -> None:  # noqa
     assert "decision" in human and "cli-test v2" in human
 
 
-def test_simulate_compares_promised_delivery_dates(cli, tmp_path: Path, monkeypatch) -> None:  # noqa: F811
+def test_simulate_compares_promised_delivery_dates(cli, tmp_path: Path, monkeypatch) -> None:
     from tests.test_cli import REPO
 
     monkeypatch.setenv("HUB_CARRIERS_DIR", str(REPO / "fixtures" / "carriers"))
