@@ -13,10 +13,10 @@ import pytest
 
 from adapters.order_files import ADAPTER, FileOrderSink, FileStockSink, OrderFileParser, OrderFilesConfig
 from adapters.order_files.parser import sniff
-from adapters.order_files.sinks import safe
 from hub.errors import ConfigError, DecodeError, MappingError, PluginError, TransientError, ValidationFailed
 from hub.mapping import MappingFileError
 from hub.model import Order
+from hub.outfiles import safe
 from hub.plugins import Capability, ConnectionContext, OutboundMessage, RawMessage, Registry
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "order_files"

@@ -1,6 +1,15 @@
 """The canonical model: the one shape every channel, EDI partner and warehouse maps to."""
 
-from hub.model.documents import Acknowledgment, AckStatus, Cancellation, Return, ReturnLine
+from hub.model.documents import (
+    Acknowledgment,
+    AckStatus,
+    Cancellation,
+    LineChange,
+    OrderChange,
+    ReceivedAck,
+    Return,
+    ReturnLine,
+)
 from hub.model.ids import DocumentRef, new_id
 from hub.model.money import Money
 from hub.model.order import Order, OrderLine, OrderStatus
@@ -15,13 +24,16 @@ __all__ = [
     "Address",
     "Cancellation",
     "DocumentRef",
+    "LineChange",
     "Money",
     "Order",
+    "OrderChange",
     "OrderLine",
     "OrderStatus",
     "Parcel",
     "Party",
     "Quantity",
+    "ReceivedAck",
     "Return",
     "ReturnLine",
     "Shipment",

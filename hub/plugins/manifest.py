@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 
 from hub.errors import PluginError
+from hub.partners.directory import PartnerDirectory
 from hub.plugins.capabilities import REQUIRED_METHODS, Capability
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -25,6 +26,7 @@ class ConnectionContext:
     tenant: str = "default"
     hub_home: Path = Path(".hub")
     options: dict[str, Any] = field(default_factory=dict)
+    partners: PartnerDirectory = field(default_factory=PartnerDirectory)  # trading partners (EDI adapters)
 
     @property
     def outbound_dir(self) -> Path:

@@ -28,6 +28,23 @@ class RawMessage:
 
 
 @dataclass
+class Envelope:
+    """One interchange of a raw message, kept only if its control identity is new.
+
+    `key` is the interchange's identity (standard, sender, receiver, control number);
+    the pipeline claims it like a document's idempotency key. When it is new, its
+    `documents` and `acks` count; when it was seen before, they are dropped and
+    `on_duplicate` (for instance a TA1 with note 025) is sent instead.
+    """
+
+    key: str
+    documents: list[BaseModel] = field(default_factory=list)
+    acks: list[BaseModel] = field(default_factory=list)
+    on_duplicate: list[BaseModel] = field(default_factory=list)
+    errors: list[HubError] = field(default_factory=list)
+
+
+@dataclass
 class ParseResult:
     """The canonical documents one raw message holds, plus any acknowledgments to send back.
 
@@ -40,6 +57,7 @@ class ParseResult:
     acks: list[BaseModel] = field(default_factory=list)
     format: str | None = None
     errors: list[HubError] = field(default_factory=list)
+    envelopes: list[Envelope] = field(default_factory=list)  # EDI interchanges, deduplicated by control number
 
 
 @dataclass(frozen=True)
@@ -99,3 +117,19 @@ class OutboundMessage:
     attempt: int = 1
     tenant: str = "default"
     created_at: datetime | None = None
+    control_numbers: Mapping[str, int] = field(default_factory=dict)  # drawn for sinks that number envelopes
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """What a numbering sink asks for before a message is delivered: counters drawn gap-free per scope.
+
+    A sink that writes envelopes with control numbers (X12 ISA13/GS06, EDIFACT UNB 0020)
+    offers `numbering(message) -> Numbering | None`. The hub draws the next value of each
+    counter in `scope` (usually `x12:<partner>`) once, stores them on the outbox row, and
+    passes them in `OutboundMessage.control_numbers` on every attempt, so a retried
+    delivery writes the same numbers and no number is skipped.
+    """
+
+    scope: str
+    counters: tuple[str, ...] = ("interchange", "group")
