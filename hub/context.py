@@ -12,6 +12,8 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
 
 from hub.errors import ConfigError, UnknownAdapter
+from hub.partners.directory import PartnerDirectory
+from hub.partners.store import directory_for
 from hub.plugins.capabilities import Capability
 from hub.plugins.config import build_config
 from hub.plugins.manifest import ConnectionContext
@@ -33,6 +35,7 @@ class HubContext:
     home: Path = field(default_factory=hub_home)
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False)  # holds secrets
     _built: dict[tuple[str, Capability], Any] = field(default_factory=dict, repr=False)
+    _partners: PartnerDirectory | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, *, engine: Engine | None = None, registry: Registry | None = None) -> HubContext:
@@ -41,6 +44,13 @@ class HubContext:
             registry=registry or default_registry(),
             tenant=os.environ.get("HUB_TENANT", "default"),
         )
+
+    @property
+    def partners(self) -> PartnerDirectory:
+        """The tenant's trading partners (stored and `partners/*.yaml`), shared by every built capability."""
+        if self._partners is None:
+            self._partners = directory_for(self.engine, self.tenant)
+        return self._partners
 
     @property
     def secrets_file(self) -> Path:
@@ -68,6 +78,7 @@ class HubContext:
                 tenant=self.tenant,
                 hub_home=self.home,
                 options=dict(record.options),
+                partners=self.partners,
             )
             self._built[key] = adapter.build(capability, config, ctx)
         return self._built[key]

@@ -12,12 +12,23 @@ from hub.plugins.messages import OutboundMessage
 
 KIND_CAPABILITY: dict[str, Capability] = {
     "order_release": Capability.ORDER_SINK,
+    "transfer": Capability.ORDER_SINK,
     "shipment": Capability.SHIPMENT_SINK,
+    "order_ack": Capability.SHIPMENT_SINK,
+    "invoice": Capability.SHIPMENT_SINK,
     "stock": Capability.STOCK_SINK,
     "ack": Capability.ACK_SINK,
     "customer_notification": Capability.NOTIFICATION_SINK,
 }
-"""Which sink of a connection delivers each kind of outbound message."""
+"""Which sink of a connection delivers each kind of outbound message.
+
+A sink class may narrow what it takes with a `kinds` class attribute (a set of kind names);
+without one it takes every kind mapped to its capability. `order_ack`, `invoice` and
+`transfer` are queued only for connections whose sink names them (EDI partners), so a
+channel that only wants tracking is never sent them.
+"""
+
+OPT_IN_KINDS = frozenset({"order_ack", "invoice", "transfer"})
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,7 @@ class OutboxRow:
     body: Mapping[str, Any]
     attempts: int
     created_at: datetime
+    control_numbers: Mapping[str, int] | None = None
 
     @classmethod
     def from_row(cls, row: Any, *, attempts: int | None = None) -> OutboxRow:
@@ -46,6 +58,7 @@ class OutboxRow:
             body=dict(row.body or {}),
             attempts=row.attempts if attempts is None else attempts,
             created_at=row.created_at,
+            control_numbers=dict(getattr(row, "control_numbers", None) or {}) or None,
         )
 
     def message(self) -> OutboundMessage:
@@ -58,4 +71,5 @@ class OutboxRow:
             attempt=self.attempts,
             tenant=self.tenant,
             created_at=self.created_at,
+            control_numbers=dict(self.control_numbers or {}),
         )

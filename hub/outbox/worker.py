@@ -16,7 +16,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -27,9 +27,11 @@ from hub.context import HubContext
 from hub.model.ids import utcnow
 from hub.outbox.actions import Action, decide
 from hub.outbox.hooks import hooks_for, register_builtin_hooks
+from hub.outbox.numbering import number_message
 from hub.outbox.redact import MAX_ERROR_CHARS, error_text
 from hub.outbox.retry import RetryPolicy
 from hub.outbox.rows import KIND_CAPABILITY, OutboxRow
+from hub.plugins.messages import OutboundMessage
 from hub.secrets import secret_values
 from hub.store.connections import ConnectionRecord, set_enabled
 from hub.store.db import read_only
@@ -204,7 +206,10 @@ class OutboxWorker:
         record = batch.records.get(row.connection)
         try:
             sink = self._sink(row, record)
-            sink.deliver(row.message())
+            message = self._numbered(row, sink, batch)
+            if message is None:
+                return _result(row, DeliveryOutcome.RETRY, "lease lost before numbering", "lease_lost")
+            sink.deliver(message)
         except _Failure as failure:
             return self._dead(row, batch, failure.message, failure.code)
         except Exception as exc:
@@ -229,6 +234,26 @@ class OutboxWorker:
                 "no_sink",
             )
         return self.ctx.capability(record, capability)
+
+    def _numbered(self, row: OutboxRow, sink: Any, batch: _Batch) -> OutboundMessage | None:
+        """The message to deliver, with control numbers drawn first (once) when the sink numbers envelopes."""
+        message = row.message()
+        numbering = getattr(sink, "numbering", None)
+        if row.control_numbers or not callable(numbering):
+            return message
+        wanted = numbering(message)
+        if wanted is None:
+            return message
+        with self.ctx.engine.begin() as conn:
+            still_ours = conn.execute(
+                select(outbox.c.id).where(
+                    outbox.c.id == row.id, outbox.c.status == "delivering", outbox.c.lease_until == batch.lease_until
+                )
+            ).first()
+            if still_ours is None:
+                return None
+            numbers = number_message(conn, self.ctx.tenant, row.id, row.kind, wanted.scope, wanted.counters)
+        return replace(message, control_numbers=numbers)
 
     # -- recording outcomes -------------------------------------------------------------------------
     def _delivered(self, row: OutboxRow, batch: _Batch) -> DeliveryResult:

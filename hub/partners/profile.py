@@ -19,7 +19,7 @@ SkuQualifier = Literal["VP", "BP", "SK", "UP", "EN", "SA", "IN", "MG"]
 class X12Identity(BaseModel):
     """An ISA sender/receiver: qualifier (ISA05/07, e.g. ZZ, 01, 12) and id (ISA06/08, unpadded)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, coerce_numbers_to_str=True)
 
     qualifier: str = Field(min_length=1, max_length=2)
     id: str = Field(min_length=1, max_length=15)
@@ -39,7 +39,7 @@ class X12Identity(BaseModel):
 class EdifactIdentity(BaseModel):
     """A UNB sender/recipient: identification (0004/0010) and optional code qualifier (0007, e.g. 14 = GLN)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, coerce_numbers_to_str=True)
 
     id: str = Field(min_length=1, max_length=35)
     qualifier: str | None = Field(default=None, max_length=4)
@@ -102,7 +102,7 @@ class PartnerProfile(BaseModel):
     the keys it honours.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", coerce_numbers_to_str=True)
 
     name: str
     x12: X12Identity | None = None
@@ -121,6 +121,27 @@ class PartnerProfile(BaseModel):
     send_invoices: bool = Field(default=False, description="send an 810/INVOIC after each shipment")
     currency: str | None = Field(default=None, description="when the documents name none")
     test: bool = Field(default=False, description="ISA15 T / UNB test indicator on what we send")
+
+    @field_validator("x12", mode="before")
+    @classmethod
+    def _x12_text(cls, value: Any) -> Any:
+        return X12Identity.parse(value) if isinstance(value, str) else value
+
+    @field_validator("edifact", mode="before")
+    @classmethod
+    def _edifact_text(cls, value: Any) -> Any:
+        return EdifactIdentity.parse(str(value)) if isinstance(value, str | int) else value
+
+    @field_validator("ack", mode="before")
+    @classmethod
+    def _ack_text(cls, value: Any) -> Any:
+        return str(value).lower() if isinstance(value, int | str) else value
+
+    @field_validator("x12_version", mode="before")
+    @classmethod
+    def _version_digits(cls, value: Any) -> Any:
+        # YAML reads an unquoted 004010 as the number 4010: put the leading zeros back.
+        return str(value).zfill(6) if isinstance(value, int) else value
 
     @field_validator("name")
     @classmethod

@@ -354,6 +354,7 @@ outbox = Table(
     Column("last_error_code", String(60)),
     Column("created_at", TS, nullable=False),
     Column("delivered_at", TS),
+    Column("control_numbers", JSON),  # drawn once for sinks that number envelopes (X12 ISA13/GS06, UNB 0020)
     UniqueConstraint("tenant", "idempotency_key"),
     Index(None, "status", "next_attempt_at"),
     Index(None, "tenant", "coalesce_key", "status"),
@@ -375,4 +376,59 @@ leases = Table(
     Column("name", String(300), primary_key=True),
     Column("holder", String(100), nullable=False),
     Column("expires_at", TS, nullable=False),
+)
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("profile", JSON, nullable=False),  # a PartnerProfile as JSON
+    Column("updated_at", TS, nullable=False),
+)
+
+control_numbers = Table(
+    "control_numbers",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("scope", String(200), primary_key=True),  # x12:<partner> | edifact:<partner>
+    Column("counter", String(40), primary_key=True),  # interchange | group | message
+    Column("value", Integer, nullable=False),  # the last value drawn
+)
+
+sent_envelopes = Table(
+    "sent_envelopes",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("scope", String(200), primary_key=True),
+    Column("counter", String(40), primary_key=True),
+    Column("value", Integer, primary_key=True),
+    Column("outbox_id", String(40), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("ack_status", String(30)),  # null until the partner acknowledges: accepted | accepted_with_errors | rejected
+    Column("ack_detail", JSON),
+    Column("created_at", TS, nullable=False),
+    Column("acked_at", TS),
+    Index(None, "tenant", "outbox_id"),
+)
+
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column("order_id", String(40), nullable=False, index=True),
+    Column("source", String(200), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("node", String(60)),
+    Column("carrier", String(100)),
+    Column("tracking", JSON, nullable=False),  # [tracking numbers]
+    Column("shipped_at", TS, nullable=False),
+    Column("lines", JSON, nullable=False),
+    Column("parcels", JSON, nullable=False),
+    Column("message_id", String(40), nullable=False),
+    Column("connection", String(100)),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("tenant", "source", "external_id"),
+    Index(None, "tenant", "created_at"),
 )
