@@ -12,20 +12,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select
 
 from hub.allocation.allocator import Allocation, Allocator
-from hub.allocation.reallocate import give_back, held, load_order, replan
+from hub.allocation.changes import cancel_order as cancel_whole_order
+from hub.allocation.reallocate import give_back, held, replan
 from hub.context import HubContext
 from hub.errors import RecordError
 from hub.exceptions import ExceptionKind, ExceptionRecord, raise_exception
 from hub.exceptions.actions import register_action
-from hub.model.ids import new_id, utcnow
 from hub.model.money import decimal_str
-from hub.model.order import OrderStatus, check_transition
 from hub.stock.movements import record_movement
 from hub.stock.service import publish
-from hub.store.tables import allocations, order_events, order_lines, orders, promises, reservations, stock_levels
+from hub.store.tables import allocations, order_lines, promises, stock_levels
 
 
 def _quantities(order_id: str, node: str, held_rows: list[Any], wanted: Mapping[str, Decimal]) -> dict[int, Decimal]:
@@ -214,34 +213,15 @@ def retry_allocation(conn: Connection, ctx: HubContext, record: ExceptionRecord)
 def cancel_order(conn: Connection, ctx: HubContext, record: ExceptionRecord) -> str:
     """Cancel the order and give back everything it holds."""
     assert record.order_id is not None
-    order = load_order(conn, ctx.tenant, record.order_id, lock=True)
-    check_transition(order.status, OrderStatus.CANCELLED)
-    by_node: dict[str, dict[int, Decimal]] = {}
-    for res in held(conn, record.order_id):
-        by_node.setdefault(res.node, {})[res.line_no] = Decimal(res.quantity)
-    for node, quantities in by_node.items():
-        give_back(conn, ctx.tenant, record.order_id, node, quantities)
-    conn.execute(
-        update(reservations)
-        .where(reservations.c.order_id == record.order_id, reservations.c.status == "held")
-        .values(status="released")
-    )
-    now = utcnow()
-    conn.execute(orders.update().where(orders.c.id == record.order_id).values(status="cancelled", updated_at=now))
-    conn.execute(
-        order_events.insert().values(
-            id=new_id("evt"),
-            tenant=ctx.tenant,
-            order_id=record.order_id,
-            from_status=order.status.value,
-            to_status="cancelled",
-            reason=f"cancelled on exception {record.kind}",
-            detail={"exception_id": record.id},
-            at=now,
-        )
+    nodes = cancel_whole_order(
+        conn,
+        ctx.tenant,
+        record.order_id,
+        reason=f"cancelled on exception {record.kind}",
+        detail={"exception_id": record.id},
     )
     publish_order_stock(conn, ctx, record.order_id)
-    return f"order cancelled; released stock at {', '.join(sorted(by_node)) or 'no node'}"
+    return f"order cancelled; released stock at {', '.join(nodes) or 'no node'}"
 
 
 def register_allocation_actions() -> None:

@@ -17,6 +17,7 @@ class ExceptionKind(StrEnum):
     BROKEN_PROMISE = "broken_promise"
     ON_HOLD = "on_hold"
     BACKORDER = "backorder"
+    EDI_REJECTED = "edi_rejected"
 
 
 DISMISS = "dismiss"
@@ -108,6 +109,14 @@ KINDS: dict[ExceptionKind, KindSpec] = {
             ("retry_allocation", "cancel_order", DISMISS),
             ("lines",),
             advisory=("wait_for_stock",),
+        ),
+        KindSpec(
+            _K.EDI_REJECTED,
+            "a trading partner rejected a document the hub sent (997/999 AK5/IK5 R, TA1 R, CONTRL 4)",
+            "review_and_replay",
+            (DISMISS,),
+            ("scope", "counter", "control_number"),
+            advisory=("review_and_replay",),
         ),
     )
 }

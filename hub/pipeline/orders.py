@@ -37,7 +37,7 @@ class Writes:
     allocations: list[dict[str, Any]] = field(default_factory=list)
     outgoing: list[Outgoing] = field(default_factory=list)
     touched_skus: set[str] = field(default_factory=set)
-    decided: list[tuple[str, Order, Allocation]] = field(default_factory=list)  # for follow-ups after the flush
+    decided: list[tuple[str, Order, Allocation, str]] = field(default_factory=list)  # follow-ups after the flush
 
     def flush(self, conn: Connection) -> None:
         for table, rows in (
@@ -314,7 +314,7 @@ class OrderBatch:
         writes.events.append(decided)
         writes.reservations += allocation.reservations
         writes.allocations.append(allocation.record)
-        writes.decided.append((order_id, order, allocation))
+        writes.decided.append((order_id, order, allocation, p.connection))
         if allocation.reservations:
             writes.touched_skus |= {line.sku for line in order.lines}
         writes.outgoing += release_messages(order, order_id, allocation)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hub.allocation.allocator import Allocator
@@ -25,12 +26,17 @@ from hub.context import HubContext
 from hub.errors import DecodeError, HubError, RecordError, TransientError
 from hub.model.order import Order
 from hub.outbox.enqueue import enqueue
+from hub.pipeline.acks import send_acks
+from hub.pipeline.documents import OTHER_DOCUMENTS, Applying, apply_documents
+from hub.pipeline.envelopes import Opened, open_envelopes, release_envelopes
 from hub.pipeline.inbox import InboxStatus, claim, failure_fields, mark_done, to_raw_message
+from hub.pipeline.order_acks import order_acks
 from hub.pipeline.orders import DeferToNextBatch, OrderBatch, Planned, StoredDocument, Writes
 from hub.plugins.capabilities import Capability
 from hub.plugins.messages import ParseResult
 from hub.stock.publish import availability_updates
 from hub.store.connections import ConnectionRecord
+from hub.store.tables import order_lines
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +63,15 @@ class Outcome:
         if self.failure:
             row.update(self.failure)
         return row
+
+
+@dataclass
+class Applied:
+    """What a message's documents other than orders came to: stored, per-document errors, or the failure."""
+
+    stored: list[StoredDocument] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    failure: RecordError | None = None
 
 
 class UnsupportedDocument(RecordError):
@@ -120,6 +135,10 @@ class Pipeline:
                 return []
             connections = {c.name: c for c in self.ctx.connections(conn)}
             parsed = [(row, self._parse(row, connections)) for row in rows]
+            opened: dict[str, Opened] = {}
+            for row, result in parsed:
+                if isinstance(result, ParseResult):
+                    opened[row.id] = open_envelopes(conn, self.ctx.tenant, row.id, result)
             batch = OrderBatch(conn, self.ctx.tenant)
             batch.load_known(
                 [d for _, r in parsed if isinstance(r, ParseResult) for d in r.documents if isinstance(d, Order)]
@@ -135,9 +154,9 @@ class Pipeline:
                 except DeferToNextBatch:
                     continue  # stays received; the next batch takes it after this one commits
                 except RecordError as exc:
-                    outcomes.append(
-                        Outcome(row.id, InboxStatus.FAILED, result.format, failure=failure_fields("store", exc))
-                    )
+                    outcome = Outcome(row.id, InboxStatus.FAILED, result.format, failure=failure_fields("store", exc))
+                    outcome.acks = send_acks(conn, self.ctx, connections, row, result.acks)
+                    outcomes.append(outcome)
             try:
                 batch.claim_keys()
                 skus = batch.skus()
@@ -147,9 +166,11 @@ class Pipeline:
                 batch.store(view, session, writes)
                 writes.flush(conn)
                 session.write_load(conn, self.ctx.tenant)
-                for order_id, order, allocation in writes.decided:
+                for order_id, order, allocation, _ in writes.decided:
                     decision_exceptions(conn, self.ctx.tenant, order_id, allocation)
                     keep_promise(conn, self.ctx.tenant, order_id, order, allocation, self.allocator.calendars)
+                writes.outgoing += order_acks(self.ctx, writes.decided, connections)
+                others = {row.id: self._apply_others(conn, row, result, writes) for row, result, _ in plans}
                 nodes = [n.code for n in session.context.nodes]
                 writes.outgoing += availability_updates(
                     conn,
@@ -160,7 +181,11 @@ class Pipeline:
                     connections=connections.values(),
                 )
                 enqueue(conn, self.ctx.tenant, writes.outgoing)
-                outcomes += [self._outcome(row, result, planned) for row, result, planned in plans]
+                for row, result, planned in plans:
+                    outcome = self._outcome(row, result, planned, others[row.id], opened.get(row.id))
+                    outcome.acks = send_acks(conn, self.ctx, connections, row, result.acks)
+                    outcomes.append(outcome)
+                release_envelopes(conn, [o.message_id for o in outcomes if o.status == InboxStatus.FAILED])
                 mark_done(conn, [o.row() for o in outcomes])
                 # Last, so the stock rows are locked only from here to the commit.
                 apply_reservations(conn, self.ctx.tenant, view)
@@ -170,28 +195,71 @@ class Pipeline:
                 raise _PoisonInBatch([r.id for r in rows], exc) from exc
             return outcomes
 
+    def _apply_others(self, conn: Any, row: Any, result: ParseResult, writes: Writes) -> Applied:
+        """Apply the message's documents other than orders in a savepoint: all of them, or none and the error."""
+        docs = [d for d in result.documents if not isinstance(d, Order)]
+        if not docs:
+            return Applied()
+        applying = Applying(conn, self.ctx, self.allocator, row.id, row.connection)
+        savepoint = conn.begin_nested()
+        try:
+            stored, errors = apply_documents(applying, docs)
+        except RecordError as exc:
+            savepoint.rollback()
+            return Applied(failure=exc)
+        savepoint.commit()
+        writes.outgoing += applying.outgoing
+        writes.touched_skus |= applying.touched_skus
+        for order_id in applying.changed_orders:
+            writes.touched_skus |= set(
+                conn.execute(select(order_lines.c.sku).where(order_lines.c.order_id == order_id)).scalars()
+            )
+        return Applied(stored, errors)
+
     def _orders_of(self, result: ParseResult) -> list[Order]:
         docs: list[Order] = []
         for doc in result.documents:
-            if not isinstance(doc, Order):
+            if not isinstance(doc, (Order, *OTHER_DOCUMENTS)):
                 raise UnsupportedDocument(f"{type(doc).__name__} documents are not handled by the pipeline yet")
-            if doc.tenant != self.ctx.tenant:
+            tenant = getattr(doc, "tenant", self.ctx.tenant)
+            if tenant != self.ctx.tenant:
+                name = getattr(doc, "external_id", None) or type(doc).__name__
                 raise RecordError(
-                    f"order {doc.external_id} is for tenant {doc.tenant!r}, the connection belongs to "
-                    f"{self.ctx.tenant!r}",
+                    f"{doc.doc_type} {name} is for tenant {tenant!r}, the connection belongs to {self.ctx.tenant!r}",
                     code="wrong_tenant",
                 )
-            docs.append(doc)
+            if isinstance(doc, Order):
+                docs.append(doc)
         return docs
 
     @staticmethod
-    def _outcome(row: Any, result: ParseResult, planned: list[Planned]) -> Outcome:
-        stored = [p.stored() for p in planned]
-        new = any(d.outcome in {"created", "amended"} for d in stored)
-        status = InboxStatus.PROCESSED if new or not stored else InboxStatus.DUPLICATE
-        acks = [a.model_dump(mode="json") for a in result.acks]
-        errors = [e.as_dict() for e in result.errors]
-        return Outcome(row.id, status, result.format, stored, errors, acks)
+    def _outcome(
+        row: Any, result: ParseResult, planned: list[Planned], others: Applied, opened: Opened | None
+    ) -> Outcome:
+        stored = [p.stored() for p in planned] + others.stored
+        errors = [e.as_dict() for e in result.errors] + others.errors
+        if others.failure is not None and not planned:
+            return Outcome(
+                row.id, InboxStatus.FAILED, result.format, [], errors, failure=failure_fields("store", others.failure)
+            )
+        if others.failure is not None:
+            errors.append(others.failure.as_dict())
+        if not stored and result.errors:
+            # Nothing in the message could be used (every set or message rejected, or the interchange itself).
+            return Outcome(
+                row.id,
+                InboxStatus.FAILED,
+                result.format,
+                [],
+                errors,
+                failure=failure_fields("decode", result.errors[0]),
+            )
+        new = any(d.outcome not in {"duplicate", "stale"} for d in stored)
+        if opened is not None and opened.duplicates and not opened.new:
+            status = InboxStatus.DUPLICATE
+        else:
+            status = InboxStatus.PROCESSED if new or not stored else InboxStatus.DUPLICATE
+        return Outcome(row.id, status, result.format, stored, errors)
 
     def _parse(self, row: Any, connections: dict[str, ConnectionRecord]) -> ParseResult | Outcome:
         try:
