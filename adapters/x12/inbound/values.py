@@ -1,0 +1,115 @@
+"""Plain X12 values the inbound mappings read: dates, times, control numbers, product id pairs, line
+numbers, loops, content digests and per-partner overrides."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import date, time
+from decimal import Decimal
+from typing import Any
+
+from adapters.x12.syntax import Segment
+from hub.partners.profile import PartnerProfile
+
+
+def split_loops(
+    segments: Sequence[Segment], start: str, *, end: Iterable[str] = ()
+) -> tuple[list[Segment], list[list[Segment]], list[Segment]]:
+    """(segments before the first `start`, one list per `start` loop, segments from the first `end` tag on)."""
+    stop = frozenset(end)
+    head: list[Segment] = []
+    loops: list[list[Segment]] = []
+    tail: list[Segment] = []
+    for seg in segments:
+        if tail or (seg.tag in stop and loops):
+            tail.append(seg)
+        elif seg.tag == start:
+            loops.append([seg])
+        elif loops:
+            loops[-1].append(seg)
+        else:
+            head.append(seg)
+    return head, loops, tail
+
+
+def product_ids(seg: Segment, first: int, last: int) -> dict[str, str]:
+    """Qualifier -> id for the pairs (first, first+1) ... (last-1, last) of a segment (PO106/PO107, ...)."""
+    ids: dict[str, str] = {}
+    for index in range(first, last, 2):
+        qualifier, value = seg.get(index).strip(), seg.get(index + 1).strip()
+        if qualifier and value:
+            ids.setdefault(qualifier, value)
+    return ids
+
+
+def parse_date(text: str) -> date | None:
+    """An X12 date: CCYYMMDD, or YYMMDD (00-49 read as 20xx); None when it is not one."""
+    text = text.strip()
+    if not text.isdigit() or len(text) not in (6, 8):
+        return None
+    if len(text) == 6:
+        yy = int(text[:2])
+        text = f"{20 if yy < 50 else 19}{text}"
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        return None
+
+
+def parse_time(text: str) -> time | None:
+    """An X12 time: HHMM, HHMMSS, HHMMSSD or HHMMSSDD; None when it is not one."""
+    text = text.strip()
+    if not text.isdigit() or len(text) not in (4, 6, 7, 8):
+        return None
+    try:
+        seconds = int(text[4:6]) if len(text) >= 6 else 0
+        micro = int(text[6:].ljust(6, "0")) if len(text) > 6 else 0
+        return time(int(text[:2]), int(text[2:4]), seconds, micro)
+    except ValueError:
+        return None
+
+
+def control_value(text: str) -> str:
+    """A control number as the hub stores it: without leading zeros when numeric ("000000101" -> "101")."""
+    text = text.strip()
+    return str(int(text)) if text.isdigit() else text
+
+
+def content_digest(segments: Sequence[Segment]) -> str:
+    """A short stable digest of segments' tags and elements (the same content resent digests the same)."""
+    h = hashlib.sha256()
+    for seg in segments:
+        h.update(seg.tag.encode())
+        for value in seg.elements:
+            h.update(b"\x1f" + value.encode())
+        h.update(b"\x1e")
+    return h.hexdigest()[:16]
+
+
+def override(partner: PartnerProfile, set_id: str, key: str, default: Any = None) -> Any:
+    """A per-partner mapping setting: `overrides[set_id][key]`, else `overrides[key]`, else `default`."""
+    scoped = partner.overrides.get(set_id)
+    if isinstance(scoped, dict) and key in scoped:
+        return scoped[key]
+    return partner.overrides.get(key, default)
+
+
+def decimal_text(value: Decimal) -> str:
+    """A Decimal as plain text without exponent (as the partner's numbers are echoed)."""
+    text = format(value, "f")
+    return text if text != "-0" else "0"
+
+
+def line_numbers(assigned: Sequence[str], *, unique: bool = True) -> list[int]:
+    """Line numbers for assigned ids: the ids themselves when all are positive integers (and distinct, when
+    `unique`: a shipment may ship one order line in several parcels), else 1..n."""
+    numbers: list[int] = []
+    for raw in assigned:
+        text = raw.strip()
+        if not text.isdigit() or int(text) < 1:
+            return list(range(1, len(assigned) + 1))
+        numbers.append(int(text))
+    if unique and len(set(numbers)) != len(numbers):
+        return list(range(1, len(assigned) + 1))
+    return numbers
