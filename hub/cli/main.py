@@ -12,7 +12,21 @@ from typer.core import TyperGroup
 from hub.allocation.flows import register_allocation_actions
 from hub.errors import HubError
 
-from . import adapters, connections, exceptions, messages, nodes, orders, products, returns, rules, runtime, stock
+from . import (
+    adapters,
+    connections,
+    exceptions,
+    messages,
+    nodes,
+    orders,
+    partners,
+    products,
+    returns,
+    rules,
+    runtime,
+    shipments,
+    stock,
+)
 from .common import err, exit_code_for
 from .demo import demo
 from .ingest import ingest
@@ -59,6 +73,8 @@ app.add_typer(runtime.db_app, name="db")
 app.add_typer(exceptions.app, name="exceptions")
 app.add_typer(returns.app, name="returns")
 app.add_typer(rules.app, name="rules")
+app.add_typer(partners.app, name="partners")
+app.add_typer(shipments.app, name="shipments")
 register_allocation_actions()
 
 

@@ -112,6 +112,11 @@ def print_order(o: dict[str, Any]) -> None:
             )
             what = ", ".join(f"{ln['sku']} x{ln['quantity']}" for ln in shipment["lines"])
             console.print(escape(f"  ships from {shipment['node']}: {what}{how}"))
+    for shipment in o.get("shipments", []):
+        tracking = ", ".join(shipment["tracking_numbers"]) or "no tracking"
+        shipped = ", ".join(f"{ln.get('sku')} x{ln.get('quantity')}" for ln in shipment["lines"])
+        carrier, node = shipment["carrier"] or "carrier ?", shipment["node"] or "?"
+        console.print(escape(f"shipped    {carrier} {tracking} from {node}: {shipped}"))
     for exc in o.get("exceptions", []):
         console.print(
             escape(f"exception  {exc['kind']} ({exc['state']}): {exc['summary']} -> {exc['suggested_action']}")

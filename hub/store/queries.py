@@ -10,6 +10,7 @@ from sqlalchemy import Connection, func, select
 from hub.allocation.ledger import Level
 from hub.exceptions.queries import exceptions_for_order
 from hub.model.money import decimal_str
+from hub.shipments.store import shipment_rows
 from hub.store.tables import (
     allocations,
     inbox,
@@ -125,6 +126,7 @@ def get_order(conn: Connection, tenant: str, key: str) -> dict[str, Any]:
     ]
     data["decision"] = latest_decision(conn, tenant, row.id)
     data["exceptions"] = exceptions_for_order(conn, tenant, row.id)
+    data["shipments"] = shipment_rows(conn, tenant, order_id=row.id)
     return data
 
 
