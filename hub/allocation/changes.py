@@ -121,9 +121,7 @@ def apply_change(
             for ln in lines
         ],
     )
-    attributes = dict(order.attributes)
-    if change.attributes:
-        attributes["changes"] = [*attributes.get("changes", []), change.attributes]
+    attributes = changed_attributes(order.attributes, change)
     conn.execute(
         orders.update()
         .where(orders.c.id == order_id)
@@ -133,6 +131,28 @@ def apply_change(
         conn, tenant, allocator, order_id, trigger="changed", note=f"changed by {change.source} ({change.external_id})"
     )
     return order_id, allocation.status.value
+
+
+def changed_attributes(current: dict, change: OrderChange) -> dict:
+    """The order's attributes after a change: the change is kept in `changes`, and its EDI line echoes
+    (`attributes.edi.lines`, keyed by line number) are merged into the order's, so outbound documents
+    (855, 856, 810, ORDRSP...) echo what the partner now has; deleted lines lose their echo."""
+    attributes = dict(current)
+    if not change.attributes:
+        return attributes
+    attributes["changes"] = [*attributes.get("changes", []), change.attributes]
+    echoes = (change.attributes.get("edi") or {}).get("lines") or {}
+    edi = attributes.get("edi")
+    if not isinstance(edi, dict):
+        return attributes
+    lines = dict(edi.get("lines") or {})
+    for key, echo in echoes.items():
+        lines[key] = {**lines.get(key, {}), **echo}
+    for line_change in change.changes:
+        if line_change.action == "delete":
+            lines.pop(str(line_change.line_no), None)
+    attributes["edi"] = {**edi, "lines": lines}
+    return attributes
 
 
 def cancel_order(conn: Connection, tenant: str, order_id: str, *, reason: str, detail: dict | None = None) -> list[str]:

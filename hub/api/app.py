@@ -1,4 +1,4 @@
-"""The HTTP API: health, orders, inbox messages, and raw-first webhook intake."""
+"""The HTTP API: health, orders, inbox messages, files posted to a connection (EDI, order files), webhook intake."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from hub.context import HubContext
 from hub.errors import ConfigError, HubError
 from hub.jsonable import to_jsonable
-from hub.pipeline.inbox import failure_fields, insert_raw, mark_done
+from hub.model.ids import new_id
+from hub.pipeline.inbox import failure_fields, insert_raw, mark_done, store_raw
+from hub.pipeline.ingest import ingest_bytes
+from hub.pipeline.runner import Pipeline
 from hub.plugins.capabilities import Capability
 from hub.plugins.messages import RawMessage
 from hub.promise import PromiseRequest, answer_request
@@ -95,6 +99,34 @@ def create_app(ctx: HubContext) -> FastAPI:
             code = 401 if isinstance(exc, ConfigError) else 400
             return JSONResponse({"error": exc.code, "message": exc.message, "message_id": message_id}, code)
         return JSONResponse({"message_id": message_id, "status": "received"}, 202)
+
+    @app.post("/messages/{connection}")
+    async def post_message(connection: str, request: Request, filename: str | None = None, process: bool = True):
+        """Hand the hub a file (an EDI interchange, an order file) through a connection that parses files.
+
+        The body is stored raw first; with `process` (the default) it then runs through the pipeline and the
+        answer is the `hub ingest --json` report of that file (documents, errors, acknowledgments with their
+        content): 200 when accepted or duplicate, 422 when rejected (kept in the inbox for replay). Without
+        `process` the answer is 202 and a worker takes it from the inbox.
+        """
+        body = await request.body()
+        with read_only(ctx.engine) as conn:
+            match = get_connection(conn, ctx.tenant, connection, missing_ok=True)
+        if match is None:
+            raise HTTPException(404, f"no connection {connection!r}")
+        if not ctx.offers(match, Capability.FILE_PARSER):
+            raise HTTPException(400, f"connection {connection!r} (adapter {match.adapter}) does not read files")
+        name = filename or request.headers.get("x-filename") or f"api-{new_id('msg')}"
+        if not process:
+            raw = RawMessage(
+                body=body, connection=connection, transport="api", transport_id=name, filename=name, tenant=ctx.tenant
+            )
+            return JSONResponse({"message_id": store_raw(ctx.engine, raw), "status": "received"}, 202)
+        report = await run_in_threadpool(
+            ingest_bytes, Pipeline(ctx), body, connection=connection, filename=name, transport="api"
+        )
+        data = to_jsonable(report.as_dict(), normalize_decimals=True)
+        return JSONResponse(data, 422 if report.status == "rejected" else 200)
 
     @app.post("/promise")
     def promise(request: PromiseRequest, save: bool = True) -> dict[str, Any]:

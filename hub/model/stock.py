@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from typing import ClassVar
 
@@ -21,9 +22,9 @@ class StockLevel(BaseModel):
     node: str = Field(min_length=1)
     sku: str = Field(min_length=1)
     on_hand: ExactDecimal = Field(ge=0)
-    reserved: ExactDecimal = Field(default=0, ge=0)
-    in_transit: ExactDecimal = Field(default=0, ge=0)
-    safety: ExactDecimal = Field(default=0, ge=0)
+    reserved: ExactDecimal = Field(default=Decimal(0), ge=0)
+    in_transit: ExactDecimal = Field(default=Decimal(0), ge=0)
+    safety: ExactDecimal = Field(default=Decimal(0), ge=0)
     as_of: AwareDatetime | None = None
 
     @property

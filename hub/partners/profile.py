@@ -13,7 +13,7 @@ from hub.model.money import ExactDecimal
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 AckPolicy = Literal["997", "999", "contrl", "none"]
-SkuQualifier = Literal["VP", "BP", "SK", "UP", "EN", "SA", "IN", "MG"]
+SkuQualifier = Literal["VP", "BP", "SK", "UP", "EN", "SA", "IN", "MG", "VN", "CB", "UK", "VC"]
 
 
 class X12Identity(BaseModel):
