@@ -242,6 +242,10 @@ def test_invalid_config_check_wants_the_field_named() -> None:
 def test_records_check_catches_a_parser_that_drops_the_source(tmp_path: Path) -> None:
     with pytest.raises(ConformanceFailure, match="source 'unknown'; it must be the connection's channel"):
         checks.check_records(with_parser(SourceDroppingParser), {}, GOOD, tmp_path)
+    # an EDI-like adapter names the source its documents must carry (the partner), and it is checked too
+    checks.check_records(with_parser(SourceDroppingParser), {}, GOOD, tmp_path, expected_source=lambda f: "unknown")
+    with pytest.raises(ConformanceFailure, match="source 'unknown'; it must be the source 'acme'"):
+        checks.check_records(with_parser(SourceDroppingParser), {}, GOOD, tmp_path, expected_source=lambda f: "acme")
 
 
 def test_replay_check_catches_a_parser_that_is_not_idempotent(tmp_path: Path) -> None:

@@ -34,7 +34,9 @@ class AdapterConformance:
     `invalid_fields` (fields the ConfigError must name; default the keys of `invalid_options`). A webhook
     receiver sets `webhook_fixture = (headers, body)` and overrides `webhook_headers(body)` to sign fixtures
     (the pipeline verifies webhooks); a poller overrides `poll_source()` to return itself wired to a fake
-    source. Secret fields may be given in `valid_options`: the kit passes them as secret references, as the
+    source. EDI adapters override `expected_source(fixture)` (documents carry the partner as source) and set
+    `replay_grows` to the tables a replayed interchange's answer adds one row to (outbox, sent_envelopes).
+    Secret fields may be given in `valid_options`: the kit passes them as secret references, as the
     hub does. Checks for a capability the adapter lacks are skipped with the reason.
     """
 
@@ -49,6 +51,11 @@ class AdapterConformance:
     secret_values: ClassVar[dict[str, str]] = {}
     webhook_fixture: ClassVar[tuple[dict[str, str], bytes] | None] = None
     poll_limit: ClassVar[int] = 2
+    replay_grows: ClassVar[frozenset[str]] = frozenset()
+
+    def expected_source(self, fixture: Fixture) -> str | None:
+        """Override when documents carry another source than the connection's channel (EDI: the partner)."""
+        return None
 
     def webhook_headers(self, body: bytes) -> dict[str, str]:
         """Override for a webhook receiver: the headers a sender would sign `body` with (the pipeline verifies).
@@ -127,12 +134,19 @@ class AdapterConformance:
     # -- receiving --------------------------------------------------------------------------------------------
     def test_records_validate_and_carry_the_channel(self, tmp_path: Path) -> None:
         adapter = self._require_receiver()
-        checks.check_records(adapter, self.valid_options, self.good_fixtures(), tmp_path)
+        checks.check_records(
+            adapter, self.valid_options, self.good_fixtures(), tmp_path, expected_source=self.expected_source
+        )
 
     def test_replay_adds_no_rows(self, tmp_path: Path) -> None:
         adapter = self._require_receiver()
         checks.check_replay_idempotent(
-            adapter, self.valid_options, self.good_fixtures(), tmp_path, headers_for=self.webhook_headers
+            adapter,
+            self.valid_options,
+            self.good_fixtures(),
+            tmp_path,
+            headers_for=self.webhook_headers,
+            grows_per_replay=self.replay_grows,
         )
 
     def test_malformed_input_raises_typed_error(self, tmp_path: Path) -> None:
