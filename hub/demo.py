@@ -17,6 +17,7 @@ from hub.allocation.ledger import set_node
 from hub.allocation.stock_import import import_stock_csv
 from hub.context import HubContext
 from hub.exceptions import list_exceptions
+from hub.partners.store import load_file, save_profile
 from hub.pipeline.ingest import ingest_path
 from hub.pipeline.runner import Pipeline
 from hub.plugins.registry import default_registry
@@ -82,7 +83,7 @@ def load_network(fixtures: Path) -> dict[str, Any]:
 
 
 def setup(ctx: HubContext, network: dict[str, Any], fixtures: Path) -> None:
-    """Connections and nodes from network.yaml, stock from its CSV."""
+    """Connections, trading partners and nodes from network.yaml, stock from its CSV."""
     with ctx.engine.begin() as conn:
         for c in network["connections"]:
             add_connection(
@@ -112,13 +113,17 @@ def setup(ctx: HubContext, network: dict[str, Any], fixtures: Path) -> None:
             )
             assert rule_set.version is not None
             activate(conn, ctx.tenant, rule_set.version)
+        for partner_file in network.get("partners") or []:
+            save_profile(conn, ctx.tenant, load_file(fixtures / partner_file))
     import_stock_csv(ctx.engine, ctx.tenant, fixtures / network["stock"])
 
 
 def order_nodes(ctx: HubContext) -> dict[str, str]:
     with read_only(ctx.engine) as conn:
         rows = conn.execute(
-            select(reservations.c.order_id, reservations.c.node).where(reservations.c.status == "held").distinct()
+            select(reservations.c.order_id, reservations.c.node)
+            .where(reservations.c.status.in_(("held", "consumed")))  # consumed: shipped from there
+            .distinct()
         )
         found: dict[str, list[str]] = {}
         for order_id, node in rows:
@@ -144,13 +149,14 @@ def run_demo(home: Path | None = None, *, fixtures: Path = FIXTURES) -> DemoSumm
             summary.stock_before = queries.stock(conn, ctx.tenant)
 
         pipeline = Pipeline(ctx)
-        for arrival in network["arrivals"]:
-            path = (fixtures / arrival["file"]).resolve()
-            report = ingest_path(pipeline, path, connection=arrival["connection"]).as_dict()
-            report["path"] = path.name
-            summary.files.append(report | {"connection": arrival["connection"], "note": arrival.get("note", "")})
-
-        results = OutboxWorker(ctx).drain()
+        results = []
+        for wave in (network["arrivals"], network.get("then") or []):  # `then`: answers to what was delivered
+            for arrival in wave:
+                path = (fixtures / arrival["file"]).resolve()
+                report = ingest_path(pipeline, path, connection=arrival["connection"]).as_dict()
+                report["path"] = path.name
+                summary.files.append(report | {"connection": arrival["connection"], "note": arrival.get("note", "")})
+            results += OutboxWorker(ctx).drain()
         summary.deliveries = [
             {
                 "id": r.id,
@@ -195,7 +201,7 @@ def run_demo(home: Path | None = None, *, fixtures: Path = FIXTURES) -> DemoSumm
             ]
         outbound = home / "outbound"
         summary.outbound_files = (
-            sorted(str(p.relative_to(home)) for p in outbound.rglob("*.json") if p.is_file())
+            sorted(str(p.relative_to(home)) for p in outbound.rglob("*") if p.is_file() and not p.name.startswith("."))
             if outbound.exists()
             else []
         )

@@ -16,13 +16,34 @@ def summary(tmp_path_factory: pytest.TempPathFactory):
     return run_demo(tmp_path_factory.mktemp("demo") / "home")
 
 
-def test_orders_from_two_sources_and_duplicate_collapsed(summary) -> None:
-    assert len(summary.orders) == 7
-    assert {o["source"] for o in summary.orders} == {"webshop", "marketplace"}
-    assert [f["status"] for f in summary.files] == ["accepted", "duplicate", "accepted", "rejected"]
-    assert summary.duplicates == 1
-    assert sum(summary.orders_by_status.values()) == 7
+def test_orders_from_three_sources_and_duplicates_collapsed(summary) -> None:
+    assert len(summary.orders) == 8
+    assert {o["source"] for o in summary.orders} == {"webshop", "marketplace", "shopmart"}
+    assert [f["status"] for f in summary.files] == [
+        "accepted",
+        "duplicate",
+        "accepted",
+        "rejected",
+        "accepted",  # the retailer's X12 850
+        "duplicate",  # the same interchange again: TA1 025, nothing created
+        "accepted",  # the 3PL's 945
+    ]
+    assert summary.duplicates == 2
+    assert sum(summary.orders_by_status.values()) == 8
     assert summary.orders_by_status.get("backordered") == 1
+
+
+def test_x12_order_is_released_to_the_3pl_shipped_and_confirmed_to_the_retailer(summary) -> None:
+    [edi_order] = [o for o in summary.orders if o["source"] == "shopmart"]
+    assert (edi_order["external_id"], edi_order["status"], edi_order["node"]) == ("7700123", "shipped", "NJ3")
+    sent = {(Path(f).parent.name, Path(f).name.split("-")[0]) for f in summary.outbound_files}
+    assert {("logix-edi", "order_release"), ("shopmart-edi", "order_ack"), ("shopmart-edi", "shipment")} <= sent
+    assert ("shopmart-edi", "invoice") in sent  # the retailer's profile asks for 810s
+    resent = next(f for f in summary.files if f["path"].endswith("-resent.edi"))
+    assert [(a["kind"], a["code"]) for a in resent["acks"]] == [("TA1", "025")]
+    asn = next(f for f in summary.outbound_files if f.startswith("outbound/shopmart-edi/shipment-"))
+    text = (Path(summary.home) / asn).read_text()
+    assert "ST*856*" in text and "1Z4X81E20398124470" in text
 
 
 def test_malformed_message_is_kept_with_its_error(summary) -> None:
@@ -38,16 +59,16 @@ def test_stock_is_reserved_at_both_nodes(summary) -> None:
     assert all(r["reserved"] == "0" for r in before.values())
     assert after["BER", "STICKER-PACK"]["reserved"] == "10"
     assert after["AMS", "GRINDER-HND"]["available"] == "0"
-    assert {o["node"] for o in summary.orders} == {"BER", "AMS", None}
+    assert {o["node"] for o in summary.orders} == {"BER", "AMS", "NJ3", None}
 
 
 def test_releases_are_delivered_to_the_file_sinks(summary) -> None:
     releases = [d for d in summary.deliveries if d["kind"] == "order_release"]
-    assert len(releases) == 6 and all(d["outcome"] == "delivered" for d in releases)
-    assert summary.delivered >= 6
+    assert len(releases) == 7 and all(d["outcome"] == "delivered" for d in releases)
+    assert summary.delivered >= 7
     written = [f for f in summary.outbound_files if "order_release" in f]
-    assert len(written) == 6
-    assert {Path(f).parent.name for f in written} == {"wms-berlin", "wms-amsterdam"}
+    assert len(written) == 7
+    assert {Path(f).parent.name for f in written} == {"wms-berlin", "wms-amsterdam", "logix-edi"}
     assert all((Path(summary.home) / f).is_file() for f in summary.outbound_files)
 
 
@@ -68,14 +89,14 @@ def test_demo_reruns_in_the_same_folder(tmp_path: Path) -> None:
     home = tmp_path / "again"
     run_demo(home)
     assert (home / MARKER).exists()
-    assert len(run_demo(home).orders) == 7
+    assert len(run_demo(home).orders) == 8
 
 
 def test_hub_demo_command_prints_the_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "160")
     result = CliRunner().invoke(app, ["demo", "--home", str(tmp_path / "cli")])
     assert result.exit_code == 0, result.output
-    for text in ("Files received", "duplicate", "Orders (7)", "Stock before -> after", "Outbox", "messages replay"):
+    for text in ("Files received", "duplicate", "Orders (8)", "Stock before -> after", "Outbox", "messages replay"):
         assert text in result.stdout
 
 
