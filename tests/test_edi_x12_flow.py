@@ -4,9 +4,11 @@ and 810 to the retailer; duplicates, 860 changes, acknowledgments reconciled, co
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from adapters.x12.tokenizer import iter_segments
@@ -19,7 +21,15 @@ from hub.pipeline.runner import Pipeline
 from hub.store.connections import ConnectionRecord, add_connection
 from hub.store.db import read_only
 from hub.store.queries import get_order
-from hub.store.tables import control_numbers, inbox, order_lines, orders, sent_envelopes, shipments
+from hub.store.tables import (
+    control_numbers,
+    inbox,
+    order_lines,
+    orders,
+    sent_envelopes,
+    shipments,
+    stock_levels,
+)
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "x12"
 SKUS = ("SKU-1001", "SKU-1002", "SKU-1003", "SKU-1004")
@@ -299,3 +309,50 @@ def test_edi_posted_to_the_api_is_stored_processed_and_answered(hub_ctx: HubCont
     queued = client.post("/messages/acme?process=false", content=body)
     assert queued.status_code == 202 and queued.json()["status"] == "received"
     assert client.post("/messages/nowhere", content=body).status_code == 404
+
+
+def test_transfer_goes_out_as_943_and_its_944_receives_the_incoming_stock(hub_ctx: HubContext) -> None:
+    from hub.stock.incoming import list_incoming
+    from hub.stock.transfers import TransferError, send_transfer
+
+    p = _setup(hub_ctx)
+    sent = send_transfer(
+        hub_ctx, "DAL1", {"SKU-1001": Decimal(120), "SKU-1002": Decimal(60)}, date(2024, 5, 4), carrier="ABFS"
+    )
+    assert len(sent.incoming) == 2 and len(sent.id) <= 22
+    _deliver(hub_ctx)
+    [announce] = _sent(hub_ctx, "bolt", "transfer")
+    assert _first(announce, "W06")[2] == sent.id
+    assert [(s[1], s[5]) for s in announce if s[0] == "W04"] == [("120", "SKU-1001"), ("60", "SKU-1002")]
+    # the 3PL received all of SKU-1001 and half of SKU-1002 (5 cases of 12)
+    receipt = _interchange(
+        "BOLT3PL",
+        8001,
+        "RE",
+        "005010",
+        [
+            [
+                "944",
+                f"W17*F*20240504*RCV-1*{sent.id}",
+                "N1*WH*BOLT DALLAS*92*BOLT-DAL",
+                "W07*120*EA**VP*SKU-1001",
+                "W07*5*CA**VP*SKU-1002",
+                "W14*125",
+            ]
+        ],
+    )
+    report = _ingest(p, receipt, "bolt", "944.edi")
+    assert report.status == "accepted", report.errors
+    with read_only(hub_ctx.engine) as conn:
+        still_open = list_incoming(conn, hub_ctx.tenant, node="DAL1")
+        on_hand = dict(
+            conn.execute(select(stock_levels.c.sku, stock_levels.c.on_hand).where(stock_levels.c.node == "DAL1")).all()
+        )
+    assert still_open == []  # 5 cases of 12 are the 60 each announced: both incoming rows are received
+    assert Decimal(on_hand["SKU-1001"]) == 220 and Decimal(on_hand["SKU-1002"]) == 160
+    with pytest.raises(TransferError, match="no node 'NOWHERE'"):
+        send_transfer(hub_ctx, "NOWHERE", {"SKU-1001": Decimal(1)}, date(2024, 5, 4))
+    with hub_ctx.engine.begin() as conn:
+        set_node(conn, hub_ctx.tenant, "OWN", priority=5, connection=None)
+    with pytest.raises(TransferError, match="has no connection"):
+        send_transfer(hub_ctx, "OWN", {"SKU-1001": Decimal(1)}, date(2024, 5, 4))

@@ -19,6 +19,7 @@ from hub.stock.incoming import describe, list_incoming
 from hub.stock.movements import KINDS
 from hub.stock.overview import sku_overview
 from hub.stock.snapshots import SnapshotReport, list_drifts
+from hub.stock.transfers import send_transfer
 from hub.store import queries
 from hub.store.db import read_only
 
@@ -353,6 +354,36 @@ def incoming_add(
     out().print(
         f"expecting {decimal_str(_decimal(qty, 'QTY'))} {sku} at {node} on {expected_on.isoformat()} ({incoming_id})"
     )
+
+
+@app.command("transfer")
+def transfer(
+    ctx: typer.Context,
+    node: str = typer.Argument(..., help="Node the stock travels to (its connection gets the 943)."),
+    items: list[str] = typer.Argument(..., metavar="SKU=QTY...", help="What is sent, e.g. MUG=48 TEE=120."),
+    expected: str = typer.Option(..., "--expected", help="Expected arrival date, YYYY-MM-DD."),
+    carrier: str | None = typer.Option(None, "--carrier", help="Carrier bringing it (943 W27)."),
+    transfer_id: str | None = typer.Option(None, "--id", help="Transfer id (max 22 characters; default generated)."),
+    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """Send stock to a node: expected as incoming, announced to its warehouse (X12 943); its 944 receives it."""
+    try:
+        expected_on = date.fromisoformat(expected)
+    except ValueError:
+        usage_error(f"--expected {expected!r} is not a date YYYY-MM-DD")
+    lines: dict[str, Decimal] = {}
+    for item in items:
+        sku, sep, qty = item.partition("=")
+        if not sep or not sku.strip():
+            usage_error(f"{item!r} is not SKU=QTY")
+        lines[sku.strip()] = _decimal(qty, sku.strip())
+    sent = send_transfer(hub(ctx), node, lines, expected_on, carrier=carrier, transfer_id=transfer_id)
+    if as_json:
+        print_json(
+            {"transfer_id": sent.id, "node": sent.node, "connection": sent.connection, "incoming": sent.incoming}
+        )
+        return
+    out().print(f"transfer {sent.id} to {sent.node}: {len(lines)} SKU(s) expected, announced through {sent.connection}")
 
 
 @incoming_app.command("list")

@@ -31,6 +31,7 @@ from hub.shipments.notices import shipment_notices
 from hub.shipments.store import record_shipment
 from hub.stock.movements import apply_movement
 from hub.stock.snapshots import apply_snapshot
+from hub.stock.transfers import receive_transferred
 from hub.store.sql import insert_ignore
 from hub.store.tables import dedup_keys
 
@@ -111,7 +112,13 @@ def _movement(a: Applying, doc: StockMovement) -> StoredDocument:
     key = f"{doc.tenant}|stock_movement|{doc.node}|{doc.sku}|{reference}|{doc.kind}"
     if not claim(a.conn, doc.tenant, key, doc.doc_type, reference, a.message_id):
         return StoredDocument(doc.doc_type, reference, reference, "duplicate")
-    moved = apply_movement(a.conn, a.ctx.tenant, doc.node, doc.sku, doc.delta, doc.kind, reference=reference, at=doc.at)
+    moved = None
+    if doc.kind == "receipt" and doc.reference and doc.delta > 0:  # the receipt of a transfer the hub announced
+        moved = receive_transferred(a.conn, a.ctx.tenant, doc.node, doc.sku, doc.delta, doc.reference, at=doc.at)
+    if moved is None:
+        moved = apply_movement(
+            a.conn, a.ctx.tenant, doc.node, doc.sku, doc.delta, doc.kind, reference=reference, at=doc.at
+        )
     a.touched_skus.add(doc.sku)
     return StoredDocument(doc.doc_type, reference, moved.id, "applied", f"on hand {moved.on_hand}")
 
