@@ -51,6 +51,7 @@ class HubError(Exception):
             "message": self.message,
             "segment": loc.segment,
             "position": loc.position if loc.position is not None else loc.line,
+            "element": loc.field,
         }
 
 

@@ -267,7 +267,8 @@ def test_rejected_interchange_is_kept_and_reported_with_its_segment(hub_ctx: Hub
     p = _setup(hub_ctx)
     report = _ingest(p, (FIXTURES / "reject-iea-mismatch.edi").read_bytes(), "acme", "bad.edi")
     assert report.status == "rejected"
-    assert report.errors[0]["code"] == "001" and report.errors[0]["segment"] == "IEA"
+    [error] = report.errors  # once, with where it was: segment, position in the interchange, element
+    assert (error["code"], error["segment"], error["position"], error["element"]) == ("001", "IEA", 19, "IEA02")
     assert [(a["kind"], a["code"]) for a in report.acks] == [("TA1", "001")]
     unknown = _ingest(p, (FIXTURES / "unknown-sender.edi").read_bytes(), "acme", "who.edi")
     assert unknown.status == "rejected" and unknown.errors[0]["code"] == "unknown_partner"

@@ -91,6 +91,7 @@ def report_for(pipeline: Pipeline, message_id: str, path: str, *, wait_seconds: 
     errors = list(result.get("errors") or [])
     if row.status == InboxStatus.FAILED:
         location = row.error_location or {}
+        errors = [e for e in errors if (e.get("code"), e.get("message")) != (row.error_code, row.error_message)]
         errors.insert(
             0,
             {
@@ -99,6 +100,7 @@ def report_for(pipeline: Pipeline, message_id: str, path: str, *, wait_seconds: 
                 "step": row.error_step,
                 "segment": location.get("segment") or location.get("field"),
                 "position": location.get("position", location.get("line")),
+                "element": location.get("field"),
                 "file": location.get("file"),
             },
         )
