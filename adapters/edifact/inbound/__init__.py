@@ -1,0 +1,1 @@
+"""Inbound EDIFACT messages mapped to the hub's canonical documents."""
