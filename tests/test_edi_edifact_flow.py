@@ -203,3 +203,45 @@ def test_truncated_interchange_is_rejected_whole_with_uci_4(hub_ctx: HubContext)
     assert report.errors[0]["segment"] == "UNZ"
     [contrl] = report.acks
     assert contrl["status"] == "rejected" and "+4+13" in contrl["content"]
+
+
+def test_aperak_naming_only_the_order_number_is_reconciled_with_the_newest_message_for_it(
+    hub_ctx: HubContext,
+) -> None:
+    from datetime import UTC, datetime
+
+    from hub.exceptions import list_exceptions
+    from hub.model.documents import AckStatus, ReceivedAck
+    from hub.outbox.received import AckForUnknownEnvelope, reconcile
+
+    p = _setup(hub_ctx)
+    _ingest(p, (FIXTURES / "orders-d96a-nordmart-po-7001.edi").read_bytes(), "nordmart", "o.edi")
+    _deliver(hub_ctx)
+    [ordrsp] = _sent(hub_ctx, "nordmart", "order_ack")
+    aperak = ReceivedAck(
+        source="nordmart-retail",
+        external_id="APK-1",
+        partner="nordmart-retail",
+        kind="APERAK",
+        counter="document",
+        control_number="PO7001",
+        status=AckStatus.REJECTED,
+        errors=["price differs from the agreement"],
+        received_at=datetime(2026, 3, 2, tzinfo=UTC),
+    )
+    with hub_ctx.engine.begin() as conn:
+        outbox_id = reconcile(conn, hub_ctx.tenant, aperak)
+        status = conn.execute(
+            select(sent_envelopes.c.ack_status, sent_envelopes.c.kind).where(sent_envelopes.c.outbox_id == outbox_id)
+        ).one()
+        [exception] = list_exceptions(conn, hub_ctx.tenant, state="open", kind="edi_rejected")
+    assert tuple(status) == ("rejected", "order_ack")
+    assert "price differs" in exception.summary
+    assert int(_first(ordrsp, "UNB")[5][0]) == exception.detail["control_number"]
+    with hub_ctx.engine.begin() as conn:
+        try:
+            reconcile(conn, hub_ctx.tenant, aperak.model_copy(update={"control_number": "PO-NEVER-SENT"}))
+        except AckForUnknownEnvelope as exc:
+            assert "never sent" in str(exc)
+        else:
+            raise AssertionError("an APERAK about a document never sent must be refused")

@@ -133,7 +133,7 @@ class ReceivedAck(BaseModel):
     external_id: str  # the ack's own identity (its interchange and set control numbers)
     partner: str
     kind: str  # 997 | 999 | TA1 | CONTRL | APERAK
-    counter: str  # interchange | group | message
+    counter: str  # interchange | group | message | document (a business reference: order, invoice...)
     control_number: str
     status: AckStatus
     errors: list[str] = Field(default_factory=list)
