@@ -65,7 +65,12 @@ Limits
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from hub.edi.manifest import edi_adapter, lazy_exports
+
+if TYPE_CHECKING:
+    from hub.plugins.manifest import Adapter
 
 # The manifest is built on first access (PEP 562), so that importing the syntax layer alone
 # (adapters.edifact.tokenizer / envelope / writer, as the bench and the fuzz tests do) does not
@@ -83,43 +88,19 @@ _EXPORTS = {
 }
 
 
-def _manifest() -> Any:
+def _manifest() -> Adapter:
     from adapters.edifact.config import EdifactConfig
     from adapters.edifact.parser import EdifactParser
     from adapters.edifact.sinks import EdifactAckSink, EdifactOrderSink, EdifactShipmentSink, EdifactStockSink
-    from hub.plugins.capabilities import Capability
-    from hub.plugins.manifest import Adapter
 
-    return Adapter(
-        name="edifact",
-        version="1.0.0",
-        feature_card=__doc__ or "",
-        config=EdifactConfig,
-        capabilities=frozenset(
-            {
-                Capability.FILE_PARSER,
-                Capability.ORDER_SINK,
-                Capability.SHIPMENT_SINK,
-                Capability.STOCK_SINK,
-                Capability.ACK_SINK,
-            }
-        ),
-        implementations=(EdifactParser, EdifactOrderSink, EdifactShipmentSink, EdifactStockSink, EdifactAckSink),
+    return edi_adapter(
+        "edifact",
+        __doc__ or "",
+        EdifactConfig,
+        (EdifactParser, EdifactOrderSink, EdifactShipmentSink, EdifactStockSink, EdifactAckSink),
     )
 
 
-def __getattr__(name: str) -> Any:
-    if name == "ADAPTER":
-        adapter = _manifest()
-        globals()["ADAPTER"] = adapter
-        return adapter
-    if name in _EXPORTS:
-        import importlib
-
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'adapters.edifact' has no attribute {name!r}")
-
+__getattr__ = lazy_exports(__name__, _EXPORTS, _manifest)
 
 __all__ = ["ADAPTER", *_EXPORTS]

@@ -279,7 +279,7 @@ def read_aperak(message: Message) -> dict[str, Any]:
     previous message), "references": [{"qualifier", "value"}], "errors": [{"code": ERC 9321, "text":
     FTX text after it}], "date": DTM+137}.
 
-    Status: 1225 27 / 4343 RE (or a 27 sent in 1001, as some partners do) -> rejected;
+    Status: 1225 27 / 4343 RE -> rejected;
     1225 28/30/34 / 4343 CA/AI -> accepted_with_errors; 1225 29/6/44 -> accepted; otherwise
     rejected when ERC segments are present (an application error report) and accepted when not.
     """
@@ -303,7 +303,7 @@ def read_aperak(message: Message) -> dict[str, Any]:
             last_error["text"] = (last_error["text"] + " " + text).strip()
         elif segment.tag == "DTM" and segment.get(1, 1) == "137" and not date:
             date = segment.get(1, 2)
-    if function in _REJECTED_FUNCTIONS or response in _REJECTED_RESPONSES or document_type in _REJECTED_FUNCTIONS:
+    if function in _REJECTED_FUNCTIONS or response in _REJECTED_RESPONSES:
         status = AckStatus.REJECTED
     elif function in _AMENDED_FUNCTIONS or response in _AMENDED_RESPONSES:
         status = AckStatus.ACCEPTED_WITH_ERRORS

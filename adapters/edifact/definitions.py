@@ -44,7 +44,7 @@ class ElementUse:
         return bool(self.components)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class SegmentDef:
     tag: str
     name: str
@@ -61,13 +61,21 @@ class SegmentUse:
     max_use: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class MessageDefinition:
     message_type: str
     name: str
     segments: dict[str, SegmentUse]
     require: dict[str, tuple[str, ...]]  # segment tag -> element references the hub needs
     codes: dict[tuple[str, str], frozenset[str]]  # (segment tag, element reference) -> allowed values
+
+
+_KNOWN_DIRECTORY = re.compile(r"^(?:[DS](?:\d\d[A-Z]|\d)|\d\d)$")
+
+
+def known_directory(directory: str) -> bool:
+    """Whether UNH 0052+0054 name a UN/EDIFACT directory ("D96A", "S93A") or a service one ("D3", "41")."""
+    return bool(_KNOWN_DIRECTORY.match(directory))
 
 
 def directory_order(directory: str) -> tuple[int, str]:

@@ -78,8 +78,8 @@ class Interchange:
 
     @property
     def key(self) -> str:
-        """The envelope identity the pipeline claims: "edifact:<sender>:<recipient>:<0020>"."""
-        return f"edifact:{self.sender_id}:{self.recipient_id}:{self.control_reference}"
+        """The envelope identity the pipeline claims: "edifact:<sender>:<sender qualifier>:<recipient>:<0020>"."""
+        return f"edifact:{self.sender_id}:{self.sender_qualifier or ''}:{self.recipient_id}:{self.control_reference}"
 
     @property
     def rejected(self) -> bool:
@@ -258,8 +258,8 @@ class _Reader:
                 self.message.segments.append(segment)
                 return
             yield self._cut_message(segment)
-        if tag == "UNA":
-            self.pending_una = _service_of(segment)
+        if tag == "UNA" and segment.position == 0 and len(segment.get(1)) == 6:
+            self.pending_una = _service_of(segment)  # the tokenizer's service string advice
         elif tag == "UNB":
             if self.interchange is not None:
                 yield from self._truncated(segment)
@@ -337,7 +337,7 @@ class _Reader:
                 _problem(LOWER_LEVEL_EMPTY, "interchange holds no message", unz, level="interchange")
             )
         declared = unz.get(1)
-        if declared != str(count) and not (declared.isdigit() and int(declared) == count):
+        if declared != str(count) and not (declared.isascii() and declared.isdigit() and int(declared) == count):
             interchange.problems.append(
                 _problem(
                     CONTROL_COUNT_MISMATCH,
@@ -441,7 +441,7 @@ class _Reader:
             if not self.group_messages:
                 group.problems.append(_problem(LOWER_LEVEL_EMPTY, "group holds no message", une, level="interchange"))
             declared = une.get(1)
-            if not (declared.isdigit() and int(declared) == self.group_messages):
+            if not (declared.isascii() and declared.isdigit() and int(declared) == self.group_messages):
                 group.problems.append(
                     _problem(
                         CONTROL_COUNT_MISMATCH,
@@ -521,7 +521,7 @@ class _Reader:
         self.message = None
         position = len(message.segments)
         declared = unt.get(1)
-        if not (declared.isdigit() and int(declared) == position):
+        if not (declared.isascii() and declared.isdigit() and int(declared) == position):
             message.problems.append(
                 _problem(
                     CONTROL_COUNT_MISMATCH,

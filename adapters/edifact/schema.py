@@ -8,7 +8,8 @@ API (stable; the mapping helper codes against it):
 Every problem carries its CONTRL 0085 code and where it is, so UCS/UCD can point at it:
 `position` is the segment's position in the message (UNH = 1), `element`/`component` 1-based.
 
-- level "message": 17 no agreement (a message type with no definition; UNH element 2).
+- level "message": 17 no agreement (a message type with no definition, UNH 2:1, or a directory that
+  is not like D:96A, UNH 2:2).
 - level "segment": 15 segment not allowed in this message, 35 segment occurs more often than
   allowed, 13 mandatory segment missing (`segment` names the missing tag, `position` is the
   UNT's: no segment order is modelled).
@@ -31,10 +32,12 @@ from adapters.edifact.definitions import (
     MessageDefinition,
     SegmentDef,
     find_element,
+    known_directory,
     message_definitions,
     segment_def,
 )
 from adapters.edifact.envelope import Message
+from adapters.edifact.patterns import JOIN_COMPONENT, JOIN_ELEMENT, joined, segment_pattern
 from adapters.edifact.syntax import (
     DATA_ELEMENT_TOO_LONG,
     DATA_ELEMENT_TOO_SHORT,
@@ -80,6 +83,19 @@ def validate_message(message: Message) -> list[SyntaxProblem]:
         ]
     directory = message.directory
     problems: list[SyntaxProblem] = []
+    if not known_directory(directory):
+        problems.append(
+            SyntaxProblem(
+                NO_AGREEMENT,
+                f"directory {message.version}:{message.release} is not a UN/EDIFACT directory like D:96A",
+                level="message",
+                segment="UNH",
+                position=1,
+                element=2,
+                component=2,
+                value=message.version,
+            )
+        )
     counts: dict[str, int] = {}
     segments = message.segments
     start = segments[0].position if segments else 0
@@ -115,6 +131,17 @@ def validate_message(message: Message) -> list[SyntaxProblem]:
             continue
         found = segment_def(tag, directory)
         if found is None:
+            continue
+        raw = segment.raw()
+        if raw is not None:
+            pattern = segment_pattern(found, definition, raw[1], raw[2])
+            text = raw[0]
+        elif not segment.repeats:
+            pattern = segment_pattern(found, definition, JOIN_ELEMENT, JOIN_COMPONENT)
+            text = joined(tag, segment.elements)
+        else:
+            pattern = None
+        if pattern is not None and pattern.fullmatch(text):
             continue
         problems.extend(validate_segment(found, segment, position))
         if tag in definition.require or definition.codes:

@@ -8,67 +8,41 @@ retried delivery writes identical bytes to `<outbound_dir>/<kind>-<safe key>.edi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any
 
 from adapters.edifact.config import EdifactConfig
-from adapters.edifact.directory import partner_directory
 from adapters.edifact.envelope import Message, read_interchanges
 from adapters.edifact.inbound.values import override
 from adapters.edifact.outbound import DOCUMENTS
 from adapters.edifact.schema import validate_message
 from adapters.edifact.writer import encoding_for, message_identifier, render_interchange
-from hub.errors import ConfigError, Location, MappingError
-from hub.outfiles import safe, write_outbound
+from hub.edi.sinks import InterchangeSink, ack_content, ack_segments, drawn_number
+from hub.errors import Location, MappingError
 from hub.partners.profile import PartnerProfile
 from hub.plugins.capabilities import Capability
-from hub.plugins.manifest import ConnectionContext
-from hub.plugins.messages import Numbering, OutboundMessage
+from hub.plugins.messages import OutboundMessage
 
 MAX_REFERENCE = 99_999_999_999_999  # UNB 0020 is an..14
 
 
-class _EdifactSink:
-    """Shared: which partner a message goes to, its numbering, its rendering and its delivery."""
+class _EdifactSink(InterchangeSink):
+    """Shared: an EDIFACT interchange per message (UNB 0020 drawn; UNH 0062 the same number)."""
 
-    capability: ClassVar[Capability]
-    kinds: ClassVar[frozenset[str]]
+    standard = "edifact"
+    label = "EDIFACT"
+    suffix = ".edi"
+    config: EdifactConfig
 
-    def __init__(self, config: EdifactConfig, context: ConnectionContext) -> None:
-        self.config = config
-        self.context = context
-        self.partners = partner_directory(config, context)
-
-    # -- addressing ---------------------------------------------------------------------------------------
-    def partner_for(self, message: OutboundMessage) -> PartnerProfile:
-        name = message.body.get("partner") or self.config.partner
-        if not name:
-            raise ConfigError(
-                f"{message.kind} message {message.id}: no partner to address (the body names none and the "
-                f"connection {self.context.connection!r} has no `partner` option)"
-            )
-        partner = self.partners.get(str(name))
-        if partner is None:
-            raise ConfigError(f"{message.kind} message {message.id}: partner {name!r} has no profile")
-        if partner.edifact is None:
-            raise ConfigError(f"partner {partner.name!r} has no edifact identity to address an interchange to")
-        return partner
-
-    def numbering(self, message: OutboundMessage) -> Numbering | None:
-        partner = self.partner_for(message)
-        return Numbering(scope=f"edifact:{partner.name}", counters=("interchange",))
+    def encoding(self, partner: PartnerProfile) -> str:
+        return encoding_for(partner.edifact_syntax)
 
     # -- rendering ------------------------------------------------------------------------------------------
-    def render(self, message: OutboundMessage) -> str:
-        self._check_kind(message)
-        partner = self.partner_for(message)
+    def interchange(self, message: OutboundMessage, partner: PartnerProfile, created_at: datetime) -> str:
         assert partner.edifact is not None
         reference = _reference(message)
-        created_at = message.created_at or datetime(1970, 1, 1, tzinfo=UTC)
         identifier, rows = self._document(message, partner, created_at)
-        text = render_interchange(
+        return render_interchange(
             sender=self.config.hub_identity,
             recipient=partner.edifact,
             reference=reference,
@@ -79,36 +53,21 @@ class _EdifactSink:
             test=partner.test,
             una=partner.edifact_delimiters.una,
         )
-        if message.kind != "ack":
-            _check_definition(text, message, partner)
-        return text
+
+    def check_definition(self, text: str, message: OutboundMessage, partner: PartnerProfile) -> None:
+        _check_definition(text, message, partner)
 
     def _document(
         self, message: OutboundMessage, partner: PartnerProfile, created_at: datetime
     ) -> tuple[list[str], list[list[Any]]]:
         if message.kind == "ack":
-            content = _content(message)
+            content = ack_content(message)
             identifier = content.get("identifier") or ["CONTRL", "D", "3", "UN"]
-            return [str(c) for c in identifier], _segments(message)
+            return [str(c) for c in identifier], ack_segments(message)
         document = DOCUMENTS[message.kind]
         association = override(partner, document.message_type, "association", None)
         identifier = message_identifier(document.message_type, partner.edifact_version, association)
         return identifier, document.rows(message.body, partner, self.config, created_at)
-
-    def _check_kind(self, message: OutboundMessage) -> None:
-        if message.kind not in self.kinds:
-            raise ConfigError(
-                f"{type(self).__name__} sends {', '.join(sorted(self.kinds))}, not {message.kind!r} messages"
-            )
-
-    # -- delivery -------------------------------------------------------------------------------------------
-    def target(self, message: OutboundMessage) -> Path:
-        return self.context.outbound_dir / f"{message.kind}-{safe(message.idempotency_key)}.edi"
-
-    def deliver(self, message: OutboundMessage) -> None:
-        text = self.render(message)
-        encoding = encoding_for(self.partner_for(message).edifact_syntax)
-        write_outbound(self.target(message), text.encode(encoding), what=f"EDIFACT {message.kind} message")
 
 
 class EdifactOrderSink(_EdifactSink):
@@ -139,33 +98,10 @@ class EdifactAckSink(_EdifactSink):
     kinds = frozenset({"ack"})
 
 
-def _content(message: OutboundMessage) -> Mapping[str, Any]:
-    content = message.body.get("content")
-    return content if isinstance(content, Mapping) else {}
-
-
-def _segments(message: OutboundMessage) -> list[list[Any]]:
-    """The CONTRL's rows; a composite element (UCI S002 sender, S011 position...) stays a list of components."""
-    segments = _content(message).get("segments")
-    if not isinstance(segments, list) or not segments:
-        raise MappingError(
-            f"ack message {message.id}: content.segments is missing",
-            code="bad_body",
-            location=Location(field="content.segments"),
-        )
-    return [[[str(c) for c in v] if isinstance(v, list) else str(v) for v in row] for row in segments]
-
-
 def _reference(message: OutboundMessage) -> int:
-    value = message.control_numbers.get("interchange")
-    if value is None:
-        raise ConfigError(
-            f"{message.kind} message {message.id}: no interchange reference drawn; the outbox numbers "
-            "messages of sinks that offer numbering() before delivering them"
-        )
-    if not 0 < int(value) <= MAX_REFERENCE:
-        raise ConfigError(f"interchange reference {value} for {message.id} does not fit UNB 0020 (14 digits)")
-    return int(value)
+    return drawn_number(
+        message, "interchange", name="interchange reference", maximum=MAX_REFERENCE, limit="UNB 0020 (14 digits)"
+    )
 
 
 def _check_definition(text: str, message: OutboundMessage, partner: PartnerProfile) -> None:

@@ -144,7 +144,17 @@ class ElementReader:
 class Segment:
     """One EDIFACT segment (see the module docstring for the shape)."""
 
-    __slots__ = ("_elements", "_reader", "_text", "bad_characters", "offset", "position", "repeats", "tag", "unterminated")
+    __slots__ = (
+        "_elements",
+        "_reader",
+        "_text",
+        "bad_characters",
+        "offset",
+        "position",
+        "repeats",
+        "tag",
+        "unterminated",
+    )
 
     def __init__(
         self,
@@ -175,6 +185,10 @@ class Segment:
             self._text = self._reader = None
         return elements
 
+    @elements.setter
+    def elements(self, value: list[list[str]]) -> None:
+        self._elements, self._text, self._reader = value, None, None
+
     def raw(self) -> tuple[str, str, str] | None:
         """(segment text, element separator, component separator) while a lazy segment is still unsplit."""
         reader = self._reader
@@ -182,19 +196,16 @@ class Segment:
             return None
         return self._text, reader.element, reader.component
 
-    @elements.setter
-    def elements(self, value: list[list[str]]) -> None:
-        self._elements, self._text, self._reader = value, None, None
-
     def get(self, index: int, component: int = 1, default: str = "") -> str:
         """Component `component` of element `index`, both 1-based (`UNH+1+ORDERS:D` -> get(2, 2) == "D")."""
         elements = self._elements
         if elements is None:
             elements = self.elements
-        if 1 <= index <= len(elements):
-            parts = elements[index - 1]
-            if 1 <= component <= len(parts):
-                return parts[component - 1]
+        if index > 0 and component > 0:
+            try:
+                return elements[index - 1][component - 1]
+            except IndexError:
+                pass
         return default
 
     def element(self, index: int) -> list[str]:
@@ -237,9 +248,7 @@ class LazySegment(Segment):
     bad_characters = False  # type: ignore[assignment]
     unterminated = False  # type: ignore[assignment]
 
-    def __init__(
-        self, tag: str, text: str, position: int, offset: int, reader: ElementReader
-    ) -> None:
+    def __init__(self, tag: str, text: str, position: int, offset: int, reader: ElementReader) -> None:
         self.tag = tag
         self._elements = None
         self._text = text

@@ -15,15 +15,20 @@
   "segment_too_long") with the file and byte offset.
 - `Segment.offset` is a byte offset in the input (a BOM counts).
 
-Speed: the input is read in chunks; each chunk is cut after its last terminator, decoded once
-and split with `str.split`. Only segments holding a release (or syntax 4 repetition) character
-take a character loop. Memory is bounded by the chunk size plus one segment.
+Speed: the input is read in chunks; each chunk is cut after its last terminator (and before a
+UNA), decoded once and split with `str.split`. A clean block (single-byte exact offsets, no bad
+characters, no repetition separator, line breaks only right after terminators) takes the fast
+path: released characters are swapped for same-length placeholders, the block is split in
+batches with comprehensions and `map()`, and its segments are `LazySegment`s whose elements are
+split on first access (`Segment.raw()` lets the validator match the unsplit text). Everything
+else takes the careful per-segment loop; both read the same segments (tested). Memory is bounded
+by the chunk size plus one batch of segments.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from functools import cache
 from itertools import accumulate, repeat
 from operator import add
@@ -286,9 +291,7 @@ class _Tokenizer:
                 return None
         return _fast_text(text, self.service, final)
 
-    def _fast(
-        self, prepared: _Prepared, base: int, outcome: list[tuple[int, str | None]]
-    ) -> Iterator[list[Segment]]:
+    def _fast(self, prepared: _Prepared, base: int, outcome: list[tuple[int, str | None]]) -> Iterator[list[Segment]]:
         """The segments of a prepared block, a batch at a time; (bytes consumed, restart) goes to `outcome`."""
         elem, comp = self.service.element, self.service.component
         reader = _element_reader(elem, comp)
@@ -456,7 +459,11 @@ def _fast_text(text: str, service: ServiceChars, final: bool) -> _Prepared | Non
     if "\n" in body or "\r" in body:
         splitter = term + ("\r\n" if "\r" in body else "\n")
         pairs = body.count(splitter)
-        if body.count("\n") != pairs or body.count("\r") != (pairs if len(splitter) == 3 else 0):
+        if (
+            body.count("\n") != pairs
+            or body.count("\r") != (pairs if len(splitter) == 3 else 0)
+            or body.count(term) != pairs
+        ):
             return None
     else:
         splitter = term

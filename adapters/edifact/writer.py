@@ -24,7 +24,7 @@ API (stable; the mapping helper codes against it):
   characters the set cannot encode, and control characters (CR/LF included) raise
   `MappingError("edifact_character_set")`. Encode the returned text with `encoding_for(syntax)`.
 - Syntax version 4: UNB 0017 is CCYYMMDD (YYMMDD before), and the UNA declares the repetition
-  separator ("*" unless the service names one), which is then escaped in data too.
+  separator ("*" unless the service names one or "*" is taken), which is then escaped in data too.
 
 Deterministic: the date and time come from `created_at` (converted to UTC when it has a zone).
 """
@@ -108,7 +108,9 @@ def _service(service: ServiceLike | None, syntax_version: str) -> ServiceChars:
             segment=service.segment,
         )
     if syntax_version >= "4" and chars.repetition is None:
-        chars = ServiceChars(chars.component, chars.element, chars.decimal, chars.release, "*", chars.segment)
+        taken = {chars.component, chars.element, chars.decimal, chars.release, chars.segment}
+        repetition = next(c for c in "*^#|@" if c not in taken)  # "*" unless the other characters use it
+        chars = ServiceChars(chars.component, chars.element, chars.decimal, chars.release, repetition, chars.segment)
     if syntax_version < "4" and chars.repetition is not None:
         chars = ServiceChars(chars.component, chars.element, chars.decimal, chars.release, None, chars.segment)
     used = [chars.component, chars.element, chars.segment, *(c for c in (chars.release, chars.repetition) if c)]

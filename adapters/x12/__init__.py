@@ -60,7 +60,12 @@ Limits
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from hub.edi.manifest import edi_adapter, lazy_exports
+
+if TYPE_CHECKING:
+    from hub.plugins.manifest import Adapter
 
 # The manifest is built on first access (PEP 562), so that importing the syntax layer alone
 # (adapters.x12.tokenizer / envelope / writer, as the bench and the fuzz tests do) does not
@@ -77,43 +82,16 @@ _EXPORTS = {
 }
 
 
-def _manifest() -> Any:
+def _manifest() -> Adapter:
     from adapters.x12.config import X12Config
     from adapters.x12.parser import X12Parser
     from adapters.x12.sinks import X12AckSink, X12OrderSink, X12ShipmentSink, X12StockSink
-    from hub.plugins.capabilities import Capability
-    from hub.plugins.manifest import Adapter
 
-    return Adapter(
-        name="x12",
-        version="1.0.0",
-        feature_card=__doc__ or "",
-        config=X12Config,
-        capabilities=frozenset(
-            {
-                Capability.FILE_PARSER,
-                Capability.ORDER_SINK,
-                Capability.SHIPMENT_SINK,
-                Capability.STOCK_SINK,
-                Capability.ACK_SINK,
-            }
-        ),
-        implementations=(X12Parser, X12OrderSink, X12ShipmentSink, X12StockSink, X12AckSink),
+    return edi_adapter(
+        "x12", __doc__ or "", X12Config, (X12Parser, X12OrderSink, X12ShipmentSink, X12StockSink, X12AckSink)
     )
 
 
-def __getattr__(name: str) -> Any:
-    if name == "ADAPTER":
-        adapter = _manifest()
-        globals()["ADAPTER"] = adapter
-        return adapter
-    if name in _EXPORTS:
-        import importlib
-
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'adapters.x12' has no attribute {name!r}")
-
+__getattr__ = lazy_exports(__name__, _EXPORTS, _manifest)
 
 __all__ = ["ADAPTER", *_EXPORTS]

@@ -161,7 +161,7 @@ def ta1(
 ) -> dict[str, Any]:
     """The TA1 answering `interchange` as {"segments": [["TA1", ...]]}; `duplicate` gives R / 025."""
     status, code = ("R", "025") if duplicate else ta1_status(problems)
-    control = interchange.control_number.zfill(9)[-9:] if interchange.control_number.isdigit() else "000000000"
-    date = interchange.date if len(interchange.date) == 6 and interchange.date.isdigit() else "000000"
-    time = interchange.time if len(interchange.time) == 4 and interchange.time.isdigit() else "0000"
+    control = interchange.control_number.zfill(9)[-9:] if interchange.control_number.isdecimal() else "000000000"
+    date = interchange.date if len(interchange.date) == 6 and interchange.date.isdecimal() else "000000"
+    time = interchange.time if len(interchange.time) == 4 and interchange.time.isdecimal() else "0000"
     return {"segments": [["TA1", control, date, time, status, code]]}

@@ -166,7 +166,7 @@ def _use(text: str, version: str, where: str) -> ElementUse:
     ref, _, usage = text.partition(" ")
     if usage not in ("M", "O", "X"):
         raise ConfigError(f"{where}: {text!r} is not '<ref> <M|O|X>'")
-    if ref.startswith("C") and ref[1:].isdigit():
+    if ref.startswith("C") and ref[1:].isdecimal():
         data, _ = _dictionary()
         composite = data["composites"].get(ref)
         if composite is None:

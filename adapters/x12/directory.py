@@ -1,23 +1,5 @@
-"""The partner profiles an x12 connection knows: the hub's directory plus the connection's `partner_profiles`."""
+"""The partner profiles an x12 connection knows: hub.edi.directory (the hub's directory plus `partner_profiles`)."""
 
-from __future__ import annotations
+from hub.edi.directory import partner_directory
 
-from pathlib import Path
-
-from adapters.x12.config import X12Config
-from hub.partners.directory import PartnerDirectory
-from hub.partners.store import load_file
-from hub.plugins.manifest import ConnectionContext
-
-
-def partner_directory(config: X12Config, context: ConnectionContext) -> PartnerDirectory:
-    """The hub's partner directory plus the profiles named by the connection's `partner_profiles` option."""
-    if not config.partner_profiles:
-        return context.partners
-    extra = []
-    for entry in config.partner_profiles:
-        path = Path(entry)
-        paths = sorted([*path.glob("*.yaml"), *path.glob("*.yml")]) if path.is_dir() else [path]
-        extra += [load_file(p) for p in paths]
-    base = context.partners
-    return PartnerDirectory(loader=lambda: [*base.all(), *extra])
+__all__ = ["partner_directory"]

@@ -100,7 +100,7 @@ def _holds(kind: str, present: list[bool]) -> bool:
 
 
 def _date_ok(value: str, old: bool) -> bool:
-    if not value.isdigit() or len(value) not in ((6, 8) if old else (8,)):
+    if not value.isdecimal() or len(value) not in ((6, 8) if old else (8,)):
         return False
     if len(value) == 6:
         value = ("19" if value[:2] >= "50" else "20") + value
@@ -112,7 +112,7 @@ def _date_ok(value: str, old: bool) -> bool:
 
 
 def _time_ok(value: str) -> bool:
-    if not value.isdigit() or len(value) not in (4, 6, 7, 8):
+    if not value.isdecimal() or len(value) not in (4, 6, 7, 8):
         return False
     return int(value[:2]) < 24 and int(value[2:4]) < 60 and (len(value) < 6 or int(value[4:6]) < 60)
 
@@ -129,7 +129,7 @@ def value_code(value: str, element: ElementDef, old: bool = False) -> str | None
     if kind == "R":
         if not _DECIMAL.fullmatch(value):
             return "6"
-        size = sum(ch.isdigit() for ch in value.split("E")[0].split("e")[0])
+        size = sum(ch.isdecimal() for ch in value.split("E")[0].split("e")[0])
     elif kind.startswith("N"):
         if not _NUMBER.fullmatch(value):
             return "6"

@@ -380,7 +380,7 @@ class _Reader:
             problems.append(GroupProblem("3", f"functional group {group.control_number} has no GE"))
         else:
             problems.extend(ge_problems(group.gs, ge, self.sets))
-            declared = int(ge.get(1)) if ge.get(1).isdigit() else None
+            declared = int(ge.get(1)) if ge.get(1).isdecimal() else None
         self.set_numbers = set()
         return GroupEnd(group, declared, self.sets, problems, ge)
 
@@ -392,5 +392,5 @@ class _Reader:
         declared: int | None = None
         if iea is not None:
             problems.extend(iea_problems(interchange.isa, iea, self.groups, self.ta1s))
-            declared = int(iea.get(1)) if iea.get(1).isdigit() else None
+            declared = int(iea.get(1)) if iea.get(1).isdecimal() else None
         return InterchangeEnd(interchange, declared, self.groups, problems, iea)

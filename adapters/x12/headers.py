@@ -43,7 +43,7 @@ def _calendar_date(value: str) -> bool:
 
 def _same_number(a: str, b: str) -> bool:
     """Control numbers agree: identical, or the same number (GS06/GE02 are N0: leading zeros are padding)."""
-    return a == b or (a.isdigit() and b.isdigit() and int(a) == int(b))
+    return a == b or (a.isdecimal() and b.isdecimal() and int(a) == int(b))
 
 
 def isa_problems(isa: Segment) -> list[InterchangeProblem]:

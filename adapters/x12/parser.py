@@ -15,9 +15,9 @@ gives that view for callers that do not deduplicate interchanges.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import BinaryIO, ClassVar
 
 from pydantic import BaseModel
 
@@ -123,13 +123,23 @@ class X12Parser:
 
     def parse(self, message: RawMessage) -> ParseResult:
         name = message.filename or message.transport_id or "(unnamed)"
-        settings = MapSettings(
-            currency=self.config.default_currency, tenant=message.tenant, zone=self.config.zone, file=name
-        )
-        self._tenant = message.tenant
         result = ParseResult(format="x12")
+        result.envelopes.extend(self.iter_envelopes(message.body, name=name, tenant=message.tenant))
+        if not result.envelopes:
+            raise DecodeError(f"{name}: holds no X12 interchange", location=Location(file=name))
+        return result
+
+    def iter_envelopes(
+        self, source: bytes | BinaryIO, *, name: str = "(unnamed)", tenant: str = "default"
+    ) -> Iterator[Envelope]:
+        """One Envelope per interchange of `source` (bytes or a binary stream), as each one ends.
+
+        Memory: one transaction set's segments and one interchange's documents (`parse` keeps them all).
+        """
+        settings = MapSettings(currency=self.config.default_currency, tenant=tenant, zone=self.config.zone, file=name)
+        self._tenant = tenant
         current: InterchangeOutcome | None = None
-        for event in read_interchanges(message.body, filename=name):
+        for event in read_interchanges(source, filename=name):
             if isinstance(event, InterchangeStart):
                 current = InterchangeOutcome(event.interchange, self._partner(event.interchange, name))
             elif current is None:
@@ -145,11 +155,8 @@ class X12Parser:
                 if current.groups:
                     current.groups[-1].end = event
             elif isinstance(event, InterchangeEnd):
-                result.envelopes.append(self._envelope(current, event, name))
+                yield self._envelope(current, event, name)
                 current = None
-        if not result.envelopes:
-            raise DecodeError(f"{name}: holds no X12 interchange", location=Location(file=name))
-        return result
 
     # -- per level ----------------------------------------------------------------------------------------
     def _partner(self, interchange: Interchange, name: str) -> PartnerProfile:

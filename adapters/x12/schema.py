@@ -12,10 +12,13 @@ the 004010 one; before 004010 dates may have 6 digits (YYMMDD). The set tables a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 from adapters.x12.definitions import (
     LoopDef,
+    SegmentDef,
     SegmentUse,
     SetDefinition,
     release,
@@ -79,15 +82,12 @@ def validate_segments(
         if place is not None:
             problems.append(place)
             continue
-        definition_ = segment_def(segment.tag, dictionary)
-        if definition_ is None:
+        check = _segment_check(segment.tag, dictionary, component)
+        if check is None:
             continue
+        definition_, fullmatch = check
         elements = segment.elements
-        if (
-            not old
-            and fast_pattern(definition_, component).fullmatch(JOIN.join(elements))
-            and (not definition_.rules or rules_hold(definition_.rules, elements))
-        ):
+        if not old and fullmatch(JOIN.join(elements)) and (not definition_.rules or _rules_hold(definition_, elements)):
             continue
         bad = element_problems(definition_, elements, component, version)
         if bad:
@@ -96,6 +96,28 @@ def validate_segments(
     walker.finish(last.position - start + 1, last.position)
     problems += walker.pending
     return problems
+
+
+_RULE_SHAPES: dict[tuple[int, tuple[bool, ...]], bool] = {}
+_MAX_SHAPES = 100_000
+
+
+def _rules_hold(definition_: SegmentDef, elements: list[str]) -> bool:
+    """rules_hold, remembered per segment definition and pattern of present elements (the notes read no more)."""
+    key = (id(definition_), tuple(map(bool, elements)))
+    found = _RULE_SHAPES.get(key)
+    if found is None:
+        if len(_RULE_SHAPES) >= _MAX_SHAPES:
+            _RULE_SHAPES.clear()
+        found = _RULE_SHAPES[key] = rules_hold(definition_.rules, elements)
+    return found
+
+
+@cache
+def _segment_check(tag: str, dictionary: str, component: str) -> tuple[SegmentDef, Callable[[str], object]] | None:
+    """Segment `tag`'s definition and its fast whole-segment matcher (cached by plain strings: cheap to look up)."""
+    found = segment_def(tag, dictionary)
+    return None if found is None else (found, fast_pattern(found, component).fullmatch)
 
 
 def _segment_problem(
@@ -111,6 +133,34 @@ class _Frame:
     loop: LoopDef
     index: int
     counts: list[int] = field(default_factory=list)
+    places: dict[str, tuple[int, ...]] = field(default_factory=dict)  # where each tag may stand in the loop
+    mandatory: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, loop: LoopDef, index: int) -> _Frame:
+        places, mandatory = _index(loop)
+        return cls(loop, index, [0] * len(loop.children), places, mandatory)
+
+
+def _index_of(loop: LoopDef) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    places: dict[str, list[int]] = {}
+    for j, child in enumerate(loop.children):
+        places.setdefault(child.tag if isinstance(child, SegmentUse) else child.trigger, []).append(j)
+    mandatory = tuple(j for j, child in enumerate(loop.children) if child.mandatory)
+    return {tag: tuple(found) for tag, found in places.items()}, mandatory
+
+
+_Index = tuple[dict[str, tuple[int, ...]], tuple[int, ...]]
+_INDEXES: dict[int, tuple[LoopDef, _Index]] = {}
+
+
+def _index(loop: LoopDef) -> _Index:
+    """Where each tag may stand in `loop` and which entries are mandatory, cached by identity (hashing a frozen
+    loop would walk it whole); the loop is kept with its index so that its id is never reused."""
+    found = _INDEXES.get(id(loop))
+    if found is None or found[0] is not loop:
+        found = _INDEXES[id(loop)] = (loop, _index_of(loop))
+    return found[1]
 
 
 class _Walker:
@@ -119,7 +169,7 @@ class _Walker:
     def __init__(self, found: SetDefinition) -> None:
         self.found = found
         root = found.root
-        self.stack = [_Frame(root, -1, [0] * len(root.children))]
+        self.stack = [_Frame.of(root, -1)]
         self.pending: list[SegmentProblem] = []
         self._position = 0
         self._absolute = 0
@@ -134,12 +184,10 @@ class _Walker:
         stack = self.stack
         for level in range(len(stack) - 1, -1, -1):
             frame = stack[level]
-            children = frame.loop.children
             first = max(frame.index, 0 if level == 0 else 1)
-            for j in range(first, len(children)):
-                child = children[j]
-                if (child.tag if isinstance(child, SegmentUse) else child.trigger) != tag:
-                    continue
+            j = next((k for k in frame.places.get(tag, ()) if k >= first), None)
+            if j is not None:
+                child = frame.loop.children[j]
                 while len(stack) - 1 > level:
                     self._close(stack.pop())
                 self._missing(frame, frame.index + 1, j)
@@ -149,7 +197,7 @@ class _Walker:
                     if frame.counts[j] > child.max_use:
                         return _segment_problem("5", tag, position, frame.loop.loop_id, absolute)
                     return None
-                inner = _Frame(child, 0, [0] * len(child.children))
+                inner = _Frame.of(child, 0)
                 inner.counts[0] = 1
                 stack.append(inner)
                 if frame.counts[j] > child.max_repeat:
@@ -173,9 +221,14 @@ class _Walker:
         self._missing(frame, frame.index + 1, len(frame.loop.children))
 
     def _missing(self, frame: _Frame, start: int, stop: int) -> None:
-        for k in range(max(start, 0), stop):
+        start = max(start, 0)
+        if stop <= start:
+            return
+        for k in frame.mandatory:
+            if not start <= k < stop:
+                continue
             child = frame.loop.children[k]
-            if child.mandatory and frame.counts[k] == 0:
+            if frame.counts[k] == 0:
                 tag = child.tag if isinstance(child, SegmentUse) else child.trigger
                 loop_id = frame.loop.loop_id if isinstance(child, SegmentUse) else child.loop_id
                 self.pending.append(_segment_problem("3", tag, self._position, loop_id, self._absolute))

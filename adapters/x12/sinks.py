@@ -8,79 +8,52 @@ and deterministic (dates from message.created_at), so a retried delivery writes 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any
 
 from adapters.x12.config import X12Config
-from adapters.x12.directory import partner_directory
 from adapters.x12.envelope import TransactionSet, read_interchanges
 from adapters.x12.outbound import DOCUMENTS
 from adapters.x12.schema import validate_set
 from adapters.x12.writer import render_interchange, render_ta1_interchange
-from hub.errors import ConfigError, Location, MappingError
-from hub.outfiles import safe, write_outbound
+from hub.edi.sinks import InterchangeSink, ack_content, ack_segments, drawn_number
+from hub.errors import Location, MappingError
 from hub.partners.profile import PartnerProfile
 from hub.plugins.capabilities import Capability
-from hub.plugins.manifest import ConnectionContext
-from hub.plugins.messages import Numbering, OutboundMessage
+from hub.plugins.messages import OutboundMessage
 
 ACK_VERSION_999 = "005010X231A1"
 MAX_CONTROL = 999_999_999
 
 
-class _X12Sink:
-    """Shared: which partner a message goes to, its numbering, its rendering and its delivery."""
+class _X12Sink(InterchangeSink):
+    """Shared: an X12 interchange per message (ISA/GS control numbers; interchange only for a TA1)."""
 
-    capability: ClassVar[Capability]
-    kinds: ClassVar[frozenset[str]]
+    standard = "x12"
+    label = "X12"
+    suffix = ".x12"
+    config: X12Config
 
-    def __init__(self, config: X12Config, context: ConnectionContext) -> None:
-        self.config = config
-        self.context = context
-        self.partners = partner_directory(config, context)
-
-    # -- addressing ---------------------------------------------------------------------------------------
-    def partner_for(self, message: OutboundMessage) -> PartnerProfile:
-        name = message.body.get("partner") or self.config.partner
-        if not name:
-            raise ConfigError(
-                f"{message.kind} message {message.id}: no partner to address (the body names none and the "
-                f"connection {self.context.connection!r} has no `partner` option)"
-            )
-        partner = self.partners.get(str(name))
-        if partner is None:
-            raise ConfigError(f"{message.kind} message {message.id}: partner {name!r} has no profile")
-        if partner.x12 is None:
-            raise ConfigError(f"partner {partner.name!r} has no x12 identity to address an interchange to")
-        return partner
-
-    def numbering(self, message: OutboundMessage) -> Numbering | None:
-        partner = self.partner_for(message)
-        counters = ("interchange",) if _is_ta1(message) else ("interchange", "group")
-        return Numbering(scope=f"x12:{partner.name}", counters=counters)
+    def counters(self, message: OutboundMessage) -> tuple[str, ...]:
+        return ("interchange",) if _is_ta1(message) else ("interchange", "group")
 
     # -- rendering ------------------------------------------------------------------------------------------
-    def render(self, message: OutboundMessage) -> str:
-        self._check_kind(message)
-        partner = self.partner_for(message)
+    def interchange(self, message: OutboundMessage, partner: PartnerProfile, created_at: datetime) -> str:
         assert partner.x12 is not None
         interchange = _control(message, "interchange")
-        created_at = message.created_at or datetime(1970, 1, 1, tzinfo=UTC)
         if _is_ta1(message):
             return render_ta1_interchange(
                 sender=self.config.hub_identity,
                 receiver=partner.x12,
                 interchange_control=interchange,
-                ta1=_segments(message)[0],
+                ta1=ack_segments(message)[0],
                 version=partner.x12_version,
                 delimiters=partner.x12_delimiters,
                 created_at=created_at,
                 test=partner.test,
             )
         set_id, functional_id, version, rows = self._document(message, partner)
-        text = render_interchange(
+        return render_interchange(
             sender=self.config.hub_identity,
             receiver=partner.x12,
             interchange_control=interchange,
@@ -93,15 +66,16 @@ class _X12Sink:
             test=partner.test,
             ack_requested=False,
         )
-        if message.kind != "ack":
-            _check_definition(text, message)
-        return text
+
+    def check_definition(self, text: str, message: OutboundMessage, partner: PartnerProfile) -> None:
+        _check_definition(text, message)
 
     def _document(self, message: OutboundMessage, partner: PartnerProfile) -> tuple[str, str, str, list[list[Any]]]:
         if message.kind == "ack":
             kind = str(message.body.get("kind") or "")
-            version = ACK_VERSION_999 if kind == "999" else str(_content(message).get("version") or partner.x12_version)
-            return kind, "FA", version, _segments(message)
+            sent_version = ack_content(message).get("version") or partner.x12_version
+            version = ACK_VERSION_999 if kind == "999" else str(sent_version)
+            return kind, "FA", version, ack_segments(message)
         document = DOCUMENTS[message.kind]
         return (
             document.set_id,
@@ -109,20 +83,6 @@ class _X12Sink:
             partner.x12_version,
             document.rows(message.body, partner, self.config),
         )
-
-    def _check_kind(self, message: OutboundMessage) -> None:
-        if message.kind not in self.kinds:
-            raise ConfigError(
-                f"{type(self).__name__} sends {', '.join(sorted(self.kinds))}, not {message.kind!r} messages"
-            )
-
-    # -- delivery -------------------------------------------------------------------------------------------
-    def target(self, message: OutboundMessage) -> Path:
-        return self.context.outbound_dir / f"{message.kind}-{safe(message.idempotency_key)}.x12"
-
-    def deliver(self, message: OutboundMessage) -> None:
-        text = self.render(message)
-        write_outbound(self.target(message), text.encode("utf-8"), what=f"X12 {message.kind} message")
 
 
 class X12OrderSink(_X12Sink):
@@ -157,33 +117,8 @@ def _is_ta1(message: OutboundMessage) -> bool:
     return message.kind == "ack" and message.body.get("kind") == "TA1"
 
 
-def _content(message: OutboundMessage) -> Mapping[str, Any]:
-    content = message.body.get("content")
-    return content if isinstance(content, Mapping) else {}
-
-
-def _segments(message: OutboundMessage) -> list[list[Any]]:
-    """The ack's rows; a composite element (AK401 position with a component) stays a list of components."""
-    segments = _content(message).get("segments")
-    if not isinstance(segments, list) or not segments:
-        raise MappingError(
-            f"ack message {message.id}: content.segments is missing",
-            code="bad_body",
-            location=Location(field="content.segments"),
-        )
-    return [[[str(c) for c in v] if isinstance(v, list) else str(v) for v in row] for row in segments]
-
-
 def _control(message: OutboundMessage, counter: str) -> int:
-    value = message.control_numbers.get(counter)
-    if value is None:
-        raise ConfigError(
-            f"{message.kind} message {message.id}: no {counter} control number drawn; the outbox numbers "
-            "messages of sinks that offer numbering() before delivering them"
-        )
-    if not 0 < int(value) <= MAX_CONTROL:
-        raise ConfigError(f"{counter} control number {value} for {message.id} does not fit X12's 9 digits")
-    return int(value)
+    return drawn_number(message, counter, name=f"{counter} control number", maximum=MAX_CONTROL, limit="X12's 9 digits")
 
 
 def _check_definition(text: str, message: OutboundMessage) -> None:

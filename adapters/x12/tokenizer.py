@@ -8,9 +8,10 @@ files (line breaks inside segments, the ISA included); short or unpadded ISAs (r
 separator, not fixed offsets); multi-byte terminators such as the UTF-8 ellipsis. A trailing
 segment without its terminator at the end of the input is still yielded.
 
-Input that does not start with an ISA raises DecodeError; an ISA whose delimiters collide raises
+Input that does not start with an ISA raises DecodeError (code "not_x12"); an ISA whose delimiters collide raises
 DecodeError with the TA1 note code ("026" element separator, "027" component separator);
-an input cut inside its ISA raises DecodeError with code "023".
+an input cut inside its ISA raises DecodeError with code "023"; more than MAX_SEGMENT characters
+without a terminator raise DecodeError "segment_too_long" (memory stays bounded).
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ from hub.errors import DecodeError, Location
 
 _SKIP = " \t\r\n\x00\x1a\ufeff"  # between interchanges: whitespace, NUL / Ctrl-Z padding, BOM
 _LINE_BREAKS = str.maketrans("", "", "\r\n")
+# never delimiters; the control characters 0x1C-0x1F may be, though str.isspace calls them blank
+_BLANK = frozenset(" \t\r\n\x0b\x0c")
 _ISA_WINDOW = 2048
+MAX_SEGMENT = 8 << 20  # characters without a segment terminator before the input is declared not X12
 _BATCH = 200  # segments built per step of the fast path: few enough to die young (cheap for the GC)
 
 
@@ -63,9 +67,12 @@ class _Text:
             pending = self._utf8.getstate()[0]
             try:
                 text = self._utf8.decode(chunk)
-            except UnicodeDecodeError:
+            except UnicodeDecodeError as exc:
+                # what precedes the first invalid byte stays UTF-8, whatever the chunk size
                 self.encoding = "latin-1"
-                return (pending + chunk).decode("latin-1")
+                raw = pending + chunk
+                valid = max(0, exc.start - (len(exc.object) - len(raw)))
+                return raw[:valid].decode("utf-8", "replace") + raw[valid:].decode("latin-1")
             if text:
                 return text
         self.eof = True
@@ -128,18 +135,18 @@ def _isa_layout(buf: str, eof: bool) -> tuple[int, str, str, int, int] | None:
 
 
 def _delimiters(elements: list[str], element: str, component: str, terminator: str, suffix: str) -> Delimiters:
-    if element == terminator or element.isalnum() or element.isspace():
+    if element == terminator or element.isalnum() or element in _BLANK:
         raise DecodeError(
             f"invalid ISA data element separator {element!r}", code="026", location=Location(segment="ISA")
         )
-    if component in (element, terminator) or component.isalnum() or component.isspace():
+    if component in (element, terminator) or component.isalnum() or component in _BLANK:
         raise DecodeError(
             f"invalid ISA component separator {component!r}", code="027", location=Location(segment="ISA")
         )
     if terminator.isalnum() or terminator == " ":
         raise DecodeError(f"invalid segment terminator {terminator!r}", code="004", location=Location(segment="ISA"))
     isa11 = elements[10] if len(elements) > 10 else ""
-    repetition = isa11 if len(isa11) == 1 and not isa11.isalnum() and not isa11.isspace() else None
+    repetition = isa11 if len(isa11) == 1 and not isa11.isalnum() and isa11 not in _BLANK else None
     if repetition in (element, component, terminator):
         repetition = None
     return Delimiters(element=element, component=component, repetition=repetition, segment=terminator, suffix=suffix)
@@ -166,12 +173,15 @@ def iter_segments(
                 pending += text.next()
             if not pending:
                 if at_start:
-                    raise DecodeError("empty input: no ISA", location=Location(file=filename, position=offset))
+                    raise DecodeError(
+                        "empty input: no ISA", code="not_x12", location=Location(file=filename, position=offset)
+                    )
                 return
             if not pending.startswith("ISA") or len(pending) < 4:
                 what = "does not start with an ISA" if at_start else "has data after the IEA that is not an ISA"
                 raise DecodeError(
                     f"not X12: the input {what} ({pending[:20]!r})",
+                    code="not_x12",
                     location=Location(file=filename, position=offset),
                 )
             at_start = False
@@ -211,7 +221,7 @@ def _clean_splitter(pending: str, term: str, suffix: str, ascii_text: bool) -> s
     That is the terminator, or the terminator plus the interchange's CR/LF suffix when every line break
     follows a terminator; the text must be ASCII, without tabs, empty segments or an ISA.
     """
-    if not ascii_text or "\t" in pending or pending[:1].isspace():
+    if not ascii_text or "\t" in pending or pending[:1] in _BLANK:
         return None
     if term in ("\n", "\r"):
         splitter = "\r\n" if term == "\n" and "\r" in pending else term
@@ -249,6 +259,12 @@ def _body(text: _Text, pending: str, offset: int, delims: Delimiters) -> Iterato
     position = 1
     while True:
         if not text.eof and (term not in pending or len(pending) < 65536):
+            if len(pending) > MAX_SEGMENT and term not in pending:
+                raise DecodeError(
+                    f"{len(pending):,} characters without a segment terminator {term!r}: not X12, or cut wrongly",
+                    code="segment_too_long",
+                    location=Location(position=offset),
+                )
             more = text.next()
             if more:
                 pending += more
@@ -257,13 +273,19 @@ def _body(text: _Text, pending: str, offset: int, delims: Delimiters) -> Iterato
             stripped = pending.lstrip(" \t\r\n")
             offset += text.blen(pending[: len(pending) - len(stripped)])
             pending = stripped
-        ascii_text = text.encoding == "latin-1" or pending.isascii()
-        splitter = _clean_splitter(pending, term, delims.suffix, ascii_text)
+        # the fast path reads up to the next interchange (which may bring other delimiters)
+        next_isa = pending.find(term + delims.suffix + "ISA")
+        cut = next_isa + len(term) + len(delims.suffix)
+        region = pending
+        if next_isa >= 0 and cut + 3 < len(pending) and not pending[cut + 3].isalnum():
+            region = pending[:cut]
+        ascii_text = text.encoding == "latin-1" or region.isascii()
+        splitter = _clean_splitter(region, term, delims.suffix, ascii_text)
         if splitter is not None:
             # fast path: every piece is one segment; all per-segment work in comprehensions and map()
-            pieces = pending.split(splitter)
+            pieces = region.split(splitter)
             tail = pieces.pop()
-            if text.eof:
+            if text.eof and region is pending:
                 tail = tail.rstrip("\r\n")
                 if tail.endswith(term):
                     tail = tail[: -len(term)]
@@ -287,11 +309,14 @@ def _body(text: _Text, pending: str, offset: int, delims: Delimiters) -> Iterato
                 yield from segments
                 position += count
                 start += sum(map(len, batch)) + step * count
+            if region is not pending:  # a new ISA before any IEA: the envelope reader reports the cut
+                return pending[len(region) :], offset + len(region)
             if text.eof:
                 return None
             offset += len(pending) - len(tail)
             pending = tail
             continue
+        ascii_text = text.encoding == "latin-1" or pending.isascii()
         pieces = pending.split(term)
         tail = "" if text.eof else pieces.pop()
         ci = 0  # char index of the current piece in pending

@@ -94,7 +94,7 @@ def _padded(value: str, width: int, what: str) -> str:
 
 def isa_version(version: str) -> str:
     """ISA12 for a GS08 version: "004010" -> "00401", "005010X231A1" -> "00501"."""
-    if len(version) < 5 or not version[:5].isdigit():
+    if len(version) < 5 or not version[:5].isdecimal():
         raise MappingError(f"X12 version {version!r} is not like 004010", code="x12_version")
     return version[:5]
 
@@ -138,6 +138,8 @@ def isa_row(
 def _isa_text(row: list[str], delimiters: DelimiterSet) -> str:
     forbidden = delimiters.element + delimiters.segment + "\r\n"
     for position, value in enumerate(row[1:16], start=1):
+        if position == 11 and value == delimiters.repetition:
+            continue  # ISA11 is the repetition separator itself (it may be a control character such as 0x1E)
         _check(value, forbidden + (delimiters.component if position != 11 else ""), "ISA", position)
     return delimiters.element.join(row) + delimiters.segment + delimiters.suffix
 

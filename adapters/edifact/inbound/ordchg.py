@@ -76,7 +76,7 @@ def map_ordchg(message: Message, partner: PartnerProfile, settings: MapSettings 
 def _change(r: MessageReader, group: list[Segment]) -> tuple[LineChange | None, dict[str, Any]]:
     lin = group[0]
     line_id = r.text(lin, 1, code="missing_line", what="line item number (LIN 1082)")
-    if not line_id.isdigit() or int(line_id) < 1:
+    if not line_id.isdecimal() or int(line_id) < 1:
         raise r.error("unknown_line", f"line {line_id!r} (LIN 1082) is not a line number of the order", lin, 1)
     line_no = int(line_id)
     action = ACTIONS.get(lin.get(2).strip())

@@ -53,13 +53,13 @@ def parse_moment(value: str, format_code: str, zone: tzinfo) -> datetime | None:
         text, code = text.split("-", 1)[0], "102"
     offset: tzinfo = zone
     if code == "205":
-        if len(text) != 17 or not text[:12].isdigit() or text[12] not in "+-" or not text[13:].isdigit():
+        if len(text) != 17 or not text[:12].isdecimal() or text[12] not in "+-" or not text[13:].isdecimal():
             return None
         minutes = int(text[13:15]) * 60 + int(text[15:17])
         offset = timezone(timedelta(minutes=minutes if text[12] == "+" else -minutes))
         text, code = text[:12], "203"
     pattern = DATE_FORMATS.get(code)
-    if pattern is None or not text.isdigit():
+    if pattern is None or not text.isdecimal():
         return None
     try:
         parsed = datetime.strptime(text, pattern)
@@ -78,7 +78,7 @@ def envelope_moment(day: str, at: str, zone: tzinfo) -> datetime:
         parsed_day = date(2000, 1, 1)
     clock = at.strip()
     moment = time(0)
-    if len(clock) >= 4 and clock[:4].isdigit():
+    if len(clock) >= 4 and clock[:4].isdecimal():
         hour, minute = int(clock[:2]), int(clock[2:4])
         if hour < 24 and minute < 60:
             moment = time(hour, minute)
@@ -88,7 +88,7 @@ def envelope_moment(day: str, at: str, zone: tzinfo) -> datetime:
 def control_value(text: str) -> str:
     """A control reference as the hub draws them: without leading zeros when numeric ("000042" -> "42")."""
     text = text.strip()
-    return str(int(text)) if text.isdigit() else text
+    return str(int(text)) if text.isdecimal() else text
 
 
 def content_digest(segments: Sequence[Segment]) -> str:
@@ -122,7 +122,7 @@ def line_numbers(assigned: Sequence[str], *, unique: bool = True) -> list[int]:
     numbers: list[int] = []
     for raw in assigned:
         text = raw.strip()
-        if not text.isdigit() or int(text) < 1:
+        if not text.isdecimal() or int(text) < 1:
             return list(range(1, len(assigned) + 1))
         numbers.append(int(text))
     if unique and len(set(numbers)) != len(numbers):

@@ -8,19 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from adapters.edifact.config import EdifactConfig
-from adapters.edifact.outbound.building import (
-    BodyReader,
-    Row,
-    dtm,
-    dtm_raw,
-    edi_of,
-    item_rows,
-    line_echo,
-    number,
-    order_line,
-    parties,
-    to_partner_units,
-)
+from adapters.edifact.outbound.building import Row, dtm, dtm_raw, item_rows, parties
+from hub.edi.bodies import BodyReader
+from hub.edi.echo import edi_of, line_echo, order_line, to_partner_units
+from hub.edi.numbers import number
 from hub.partners.profile import PartnerProfile
 
 MESSAGE_TYPE = "DESADV"
@@ -87,7 +78,7 @@ def _marks(parcel: Mapping[str, Any]) -> list[Row]:
     marks: list[Row] = []
     if tracking.get("number"):
         marks.append(["RFF", ["CN", str(tracking["number"])[:35]]])
-    if parcel_id.isdigit() and len(parcel_id) == 18:
+    if parcel_id.isdecimal() and len(parcel_id) == 18:
         marks.append(["GIN", "BJ", parcel_id])
     elif parcel_id and not tracking.get("number"):
         marks.append(["RFF", ["AAT", parcel_id[:35]]])

@@ -8,19 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.edifact.config import EdifactConfig
-from adapters.edifact.outbound.building import (
-    BodyReader,
-    Row,
-    dtm,
-    dtm_raw,
-    edi_of,
-    item_rows,
-    line_echo,
-    number,
-    order_line,
-    parties,
-    to_partner_units,
-)
+from adapters.edifact.outbound.building import Row, dtm, dtm_raw, item_rows, parties
+from hub.edi.bodies import BodyReader
+from hub.edi.echo import edi_of, line_echo, order_line, to_partner_units
+from hub.edi.numbers import number
 from hub.partners.profile import PartnerProfile
 
 MESSAGE_TYPE = "INVOIC"

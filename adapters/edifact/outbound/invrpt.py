@@ -8,7 +8,9 @@ from typing import Any
 
 from adapters.edifact.config import EdifactConfig
 from adapters.edifact.inbound.values import override
-from adapters.edifact.outbound.building import DEFAULT_ITEM_TYPE, BodyReader, Row, dtm, number
+from adapters.edifact.outbound.building import DEFAULT_ITEM_TYPE, Row, dtm
+from hub.edi.bodies import BodyReader
+from hub.edi.numbers import number
 from hub.partners.profile import PartnerProfile
 
 MESSAGE_TYPE = "INVRPT"

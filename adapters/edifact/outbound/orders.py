@@ -12,15 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from adapters.edifact.config import EdifactConfig
-from adapters.edifact.outbound.building import (
-    DEFAULT_ITEM_TYPE,
-    BodyReader,
-    Row,
-    dtm,
-    number,
-    order_line,
-    party_row,
-)
+from adapters.edifact.outbound.building import DEFAULT_ITEM_TYPE, Row, dtm, party_row
+from hub.edi.bodies import BodyReader
+from hub.edi.echo import order_line
+from hub.edi.numbers import number
 from hub.partners.profile import PartnerProfile
 
 MESSAGE_TYPE = "ORDERS"

@@ -76,7 +76,7 @@ def map_860(ts: TransactionSet, partner: PartnerProfile, settings: MapSettings |
 def _change(r: SetReader, loop: list[Segment]) -> tuple[LineChange | None, dict[str, Any]]:
     poc = loop[0]
     assigned = r.text(poc, 1, code="missing_line", what="line number (POC01)")
-    if not assigned.isdigit() or int(assigned) < 1:
+    if not assigned.isdecimal() or int(assigned) < 1:
         raise r.error("unknown_line", f"line {assigned!r} (POC01) is not a line number of the order", poc, 1)
     line_no = int(assigned)
     kind = r.text(poc, 2, code="missing_change_type", what="change type (POC02)")

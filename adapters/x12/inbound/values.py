@@ -36,8 +36,9 @@ def split_loops(
 def product_ids(seg: Segment, first: int, last: int) -> dict[str, str]:
     """Qualifier -> id for the pairs (first, first+1) ... (last-1, last) of a segment (PO106/PO107, ...)."""
     ids: dict[str, str] = {}
-    for index in range(first, last, 2):
-        qualifier, value = seg.get(index).strip(), seg.get(index + 1).strip()
+    pairs = seg.elements[first - 1 : last]
+    for qualifier, value in zip(pairs[0::2], pairs[1::2], strict=False):
+        qualifier, value = qualifier.strip(), value.strip()
         if qualifier and value:
             ids.setdefault(qualifier, value)
     return ids
@@ -46,7 +47,7 @@ def product_ids(seg: Segment, first: int, last: int) -> dict[str, str]:
 def parse_date(text: str) -> date | None:
     """An X12 date: CCYYMMDD, or YYMMDD (00-49 read as 20xx); None when it is not one."""
     text = text.strip()
-    if not text.isdigit() or len(text) not in (6, 8):
+    if not text.isdecimal() or len(text) not in (6, 8):
         return None
     if len(text) == 6:
         yy = int(text[:2])
@@ -60,7 +61,7 @@ def parse_date(text: str) -> date | None:
 def parse_time(text: str) -> time | None:
     """An X12 time: HHMM, HHMMSS, HHMMSSD or HHMMSSDD; None when it is not one."""
     text = text.strip()
-    if not text.isdigit() or len(text) not in (4, 6, 7, 8):
+    if not text.isdecimal() or len(text) not in (4, 6, 7, 8):
         return None
     try:
         seconds = int(text[4:6]) if len(text) >= 6 else 0
@@ -73,7 +74,7 @@ def parse_time(text: str) -> time | None:
 def control_value(text: str) -> str:
     """A control number as the hub stores it: without leading zeros when numeric ("000000101" -> "101")."""
     text = text.strip()
-    return str(int(text)) if text.isdigit() else text
+    return str(int(text)) if text.isdecimal() else text
 
 
 def content_digest(segments: Sequence[Segment]) -> str:
@@ -107,7 +108,7 @@ def line_numbers(assigned: Sequence[str], *, unique: bool = True) -> list[int]:
     numbers: list[int] = []
     for raw in assigned:
         text = raw.strip()
-        if not text.isdigit() or int(text) < 1:
+        if not text.isdecimal() or int(text) < 1:
             return list(range(1, len(assigned) + 1))
         numbers.append(int(text))
     if unique and len(set(numbers)) != len(numbers):

@@ -8,21 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.x12.config import X12Config
-from adapters.x12.outbound.building import (
-    BodyReader,
-    Row,
-    edi_of,
-    line_echo,
-    number,
-    order_line,
-    party_rows,
-    product_pairs,
-    sku_qualifier,
-    to_partner_units,
-    trim,
-    x12_date,
-    x12_time,
-)
+from adapters.x12.outbound.building import Row, party_rows, product_pairs, sku_qualifier, trim, x12_date, x12_time
+from hub.edi.bodies import BodyReader
+from hub.edi.echo import edi_of, line_echo, order_line, to_partner_units
+from hub.edi.numbers import number
 from hub.partners.profile import PartnerProfile
 
 SET_ID = "856"
@@ -105,7 +94,7 @@ def _marks(parcel: Mapping[str, Any]) -> Row:
     parcel_id = str(parcel.get("parcel_id") or "")
     if tracking.get("number"):
         return ["MAN", "CP", str(tracking["number"])]
-    if parcel_id.isdigit() and len(parcel_id) in (18, 20):
+    if parcel_id.isdecimal() and len(parcel_id) in (18, 20):
         return ["MAN", "GM", parcel_id]
     return ["MAN", "ZZ", parcel_id or "1"]
 

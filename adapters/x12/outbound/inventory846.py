@@ -7,7 +7,9 @@ from typing import Any
 
 from adapters.x12.config import X12Config
 from adapters.x12.inbound.values import override
-from adapters.x12.outbound.building import BodyReader, Row, number, sku_qualifier, trim, x12_date, x12_time
+from adapters.x12.outbound.building import Row, sku_qualifier, trim, x12_date, x12_time
+from hub.edi.bodies import BodyReader
+from hub.edi.numbers import number
 from hub.partners.profile import PartnerProfile
 
 SET_ID = "846"

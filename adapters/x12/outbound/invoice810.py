@@ -7,21 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.x12.config import X12Config
-from adapters.x12.outbound.building import (
-    BodyReader,
-    Row,
-    edi_of,
-    implied,
-    line_echo,
-    number,
-    order_line,
-    party_rows,
-    product_pairs,
-    sku_qualifier,
-    to_partner_units,
-    trim,
-    x12_date,
-)
+from adapters.x12.outbound.building import Row, implied, party_rows, product_pairs, sku_qualifier, trim, x12_date
+from hub.edi.bodies import BodyReader
+from hub.edi.echo import edi_of, line_echo, order_line, to_partner_units
+from hub.edi.numbers import number
 from hub.partners.profile import PartnerProfile
 
 SET_ID = "810"

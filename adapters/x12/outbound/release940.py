@@ -14,16 +14,10 @@ from typing import Any
 
 from adapters.x12.config import X12Config
 from adapters.x12.inbound.values import override
-from adapters.x12.outbound.building import (
-    BodyReader,
-    Row,
-    fits,
-    number,
-    order_line,
-    party_rows,
-    sku_qualifier,
-    trim,
-)
+from adapters.x12.outbound.building import Row, fits, party_rows, sku_qualifier, trim
+from hub.edi.bodies import BodyReader
+from hub.edi.echo import order_line
+from hub.edi.numbers import number
 from hub.partners.profile import PartnerProfile
 
 SET_ID = "940"

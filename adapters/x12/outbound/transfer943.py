@@ -11,7 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.x12.config import X12Config
-from adapters.x12.outbound.building import BodyReader, Row, number, sku_qualifier, trim, x12_date
+from adapters.x12.outbound.building import Row, sku_qualifier, trim, x12_date
+from hub.edi.bodies import BodyReader
+from hub.edi.numbers import number
 from hub.partners.profile import PartnerProfile
 
 SET_ID = "943"
