@@ -27,6 +27,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/ingest.py
+	$(PY) bench/edi.py
 
 clean:
 	rm -rf $(VENV) .hub .pytest_cache
