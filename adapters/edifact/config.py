@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hub.edi.config import time_zone_name
 from hub.model.money import currency_code
 from hub.partners.profile import EdifactIdentity
 
@@ -46,11 +47,7 @@ class EdifactConfig(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone (for example UTC or Europe/Amsterdam)") from None
-        return value
+        return time_zone_name(value, example="Europe/Amsterdam")
 
     @property
     def hub_identity(self) -> EdifactIdentity:

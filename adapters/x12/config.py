@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hub.edi.config import time_zone_name
 from hub.model.money import currency_code
 from hub.partners.profile import X12Identity
 
@@ -51,11 +52,7 @@ class X12Config(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone (for example UTC or America/Chicago)") from None
-        return value
+        return time_zone_name(value, example="America/Chicago")
 
     @property
     def hub_identity(self) -> X12Identity:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from decimal import Decimal
-from typing import Any
 
 from adapters.edifact.syntax import Segment
-from hub.partners.profile import PartnerProfile
+
+# re-exported: the mappings (and tests) read these shared values from here
+from hub.edi.numbers import decimal_text as decimal_text
+from hub.edi.values import control_value as control_value
+from hub.edi.values import line_numbers as line_numbers
+from hub.edi.values import override as override
 
 DATE_FORMATS = {
     "101": "%y%m%d",
@@ -85,12 +88,6 @@ def envelope_moment(day: str, at: str, zone: tzinfo) -> datetime:
     return datetime.combine(parsed_day, moment, tzinfo=zone)
 
 
-def control_value(text: str) -> str:
-    """A control reference as the hub draws them: without leading zeros when numeric ("000042" -> "42")."""
-    text = text.strip()
-    return str(int(text)) if text.isdecimal() else text
-
-
 def content_digest(segments: Sequence[Segment]) -> str:
     """A short stable digest of segments' tags and elements (the same content resent digests the same)."""
     h = hashlib.sha256()
@@ -100,34 +97,6 @@ def content_digest(segments: Sequence[Segment]) -> str:
             h.update(b"\x1d" + "\x1f".join(element).encode())
         h.update(b"\x1c")
     return h.hexdigest()[:16]
-
-
-def override(partner: PartnerProfile, message_type: str, key: str, default: Any = None) -> Any:
-    """A per-partner mapping setting: `overrides[message_type][key]`, else `overrides[key]`, else `default`."""
-    scoped = partner.overrides.get(message_type)
-    if isinstance(scoped, dict) and key in scoped:
-        return scoped[key]
-    return partner.overrides.get(key, default)
-
-
-def decimal_text(value: Decimal) -> str:
-    """A Decimal as plain text without exponent (as the partner's numbers are echoed)."""
-    text = format(value, "f")
-    return text if text != "-0" else "0"
-
-
-def line_numbers(assigned: Sequence[str], *, unique: bool = True) -> list[int]:
-    """Line numbers for LIN 1082 values: the values themselves when all are positive integers (and distinct,
-    when `unique`), else 1..n."""
-    numbers: list[int] = []
-    for raw in assigned:
-        text = raw.strip()
-        if not text.isdecimal() or int(text) < 1:
-            return list(range(1, len(assigned) + 1))
-        numbers.append(int(text))
-    if unique and len(set(numbers)) != len(numbers):
-        return list(range(1, len(assigned) + 1))
-    return numbers
 
 
 def item_ids(group: Sequence[Segment]) -> tuple[str, str, dict[str, str]]:

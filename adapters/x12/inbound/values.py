@@ -6,11 +6,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import date, time
-from decimal import Decimal
-from typing import Any
 
 from adapters.x12.syntax import Segment
-from hub.partners.profile import PartnerProfile
+
+# re-exported: the mappings (and tests) read these shared values from here
+from hub.edi.numbers import decimal_text as decimal_text
+from hub.edi.values import control_value as control_value
+from hub.edi.values import line_numbers as line_numbers
+from hub.edi.values import override as override
 
 
 def split_loops(
@@ -71,12 +74,6 @@ def parse_time(text: str) -> time | None:
         return None
 
 
-def control_value(text: str) -> str:
-    """A control number as the hub stores it: without leading zeros when numeric ("000000101" -> "101")."""
-    text = text.strip()
-    return str(int(text)) if text.isdecimal() else text
-
-
 def content_digest(segments: Sequence[Segment]) -> str:
     """A short stable digest of segments' tags and elements (the same content resent digests the same)."""
     h = hashlib.sha256()
@@ -86,31 +83,3 @@ def content_digest(segments: Sequence[Segment]) -> str:
             h.update(b"\x1f" + value.encode())
         h.update(b"\x1e")
     return h.hexdigest()[:16]
-
-
-def override(partner: PartnerProfile, set_id: str, key: str, default: Any = None) -> Any:
-    """A per-partner mapping setting: `overrides[set_id][key]`, else `overrides[key]`, else `default`."""
-    scoped = partner.overrides.get(set_id)
-    if isinstance(scoped, dict) and key in scoped:
-        return scoped[key]
-    return partner.overrides.get(key, default)
-
-
-def decimal_text(value: Decimal) -> str:
-    """A Decimal as plain text without exponent (as the partner's numbers are echoed)."""
-    text = format(value, "f")
-    return text if text != "-0" else "0"
-
-
-def line_numbers(assigned: Sequence[str], *, unique: bool = True) -> list[int]:
-    """Line numbers for assigned ids: the ids themselves when all are positive integers (and distinct, when
-    `unique`: a shipment may ship one order line in several parcels), else 1..n."""
-    numbers: list[int] = []
-    for raw in assigned:
-        text = raw.strip()
-        if not text.isdecimal() or int(text) < 1:
-            return list(range(1, len(assigned) + 1))
-        numbers.append(int(text))
-    if unique and len(set(numbers)) != len(numbers):
-        return list(range(1, len(assigned) + 1))
-    return numbers
