@@ -44,6 +44,7 @@ from adapters.edifact.inbound.orders import map_orders_documents
 from adapters.edifact.inbound.reading import MapSettings
 from adapters.edifact.schema import validate_message
 from adapters.edifact.syntax import VALUE_NOT_SUPPORTED_IN_POSITION, SyntaxProblem
+from hub.edi.errors import UnknownPartner, WrongReceiver
 from hub.errors import DecodeError, HubError, Location, RecordError, ValidationFailed
 from hub.partners.profile import PartnerProfile
 from hub.plugins.capabilities import Capability
@@ -63,18 +64,6 @@ MAPPERS: dict[str, Mapper] = {
 """Messages the hub takes in, by UNH 0065. Others are rejected alone (UCM 4, code 14 at UNH S009)."""
 ACKNOWLEDGMENT_TYPES = frozenset({"CONTRL"})  # never acknowledged back
 SEGMENT_TAG = re.compile(r"[A-Z][A-Z0-9]{2}")
-
-
-class UnknownPartner(RecordError):
-    """No partner profile has the interchange sender's EDIFACT identity (UNB 0004, with 0007 when profiled)."""
-
-    code = "unknown_partner"
-
-
-class WrongReceiver(RecordError):
-    """The interchange is addressed to someone else than the hub (UNB 0010/0007 != hub_id)."""
-
-    code = "wrong_receiver"
 
 
 class NoInterchange(RecordError):

@@ -46,7 +46,8 @@ from adapters.x12.inbound.receipt944 import map_944
 from adapters.x12.inbound.shipping945 import map_945
 from adapters.x12.problems import SetProblem
 from adapters.x12.schema import validate_set
-from hub.errors import DecodeError, HubError, Location, RecordError, ValidationFailed
+from hub.edi.errors import UnknownPartner, WrongReceiver
+from hub.errors import DecodeError, HubError, Location, ValidationFailed
 from hub.partners.profile import PartnerProfile
 from hub.plugins.capabilities import Capability
 from hub.plugins.manifest import ConnectionContext
@@ -66,18 +67,6 @@ MAPPERS: dict[str, Mapper] = {
 }
 """Transaction sets the hub takes in, by ST01. Others are rejected with AK5 code 1 (not supported)."""
 ACKNOWLEDGMENT_GROUP = "FA"  # GS01 of 997/999: never acknowledged back
-
-
-class UnknownPartner(RecordError):
-    """No partner profile has the interchange sender's X12 identity (ISA05/ISA06)."""
-
-    code = "unknown_partner"
-
-
-class WrongReceiver(RecordError):
-    """The interchange is addressed to someone else than the hub (ISA07/ISA08 != hub_id)."""
-
-    code = "wrong_receiver"
 
 
 @dataclass
