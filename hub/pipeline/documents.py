@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from hub.allocation.allocator import Allocator
 from hub.allocation.changes import apply_cancellation, apply_change
@@ -32,8 +32,7 @@ from hub.shipments.store import record_shipment
 from hub.stock.movements import apply_movement
 from hub.stock.snapshots import apply_snapshot
 from hub.stock.transfers import receive_transferred
-from hub.store.sql import insert_ignore
-from hub.store.tables import dedup_keys
+from hub.store.dedup import claim_key
 
 OTHER_DOCUMENTS: tuple[type[BaseModel], ...] = (
     OrderChange,
@@ -61,21 +60,7 @@ class Applying:
 
 def claim(conn: Connection, tenant: str, key: str, doc_type: str, document_id: str, message_id: str) -> bool:
     """Claim an idempotency key; False when another message holds it (a replay of the same message may reclaim)."""
-    conn.execute(
-        insert_ignore(conn, dedup_keys, ["dedup_key"]),
-        [
-            {
-                "dedup_key": key,
-                "tenant": tenant,
-                "doc_type": doc_type,
-                "document_id": document_id,
-                "message_id": message_id,
-                "created_at": utcnow(),
-            }
-        ],
-    )
-    owner = conn.execute(select(dedup_keys.c.message_id).where(dedup_keys.c.dedup_key == key)).scalar_one()
-    return owner == message_id
+    return claim_key(conn, tenant, key, doc_type, document_id, message_id)[1] == message_id
 
 
 def _change(a: Applying, doc: OrderChange) -> StoredDocument:
@@ -179,10 +164,7 @@ def apply_documents(a: Applying, docs: list[BaseModel]) -> tuple[list[StoredDocu
             a.conn, a.ctx.tenant, node, skus, as_of=as_of or utcnow(), reference=f"message:{a.message_id}", full=False
         )
         a.touched_skus |= set(skus)
-        stored.append(StoredDocument(StockLevel.doc_type, node, a.message_id, "applied", _describe(report)))
+        stored.append(
+            StoredDocument(StockLevel.doc_type, node, a.message_id, "applied", f"{len(report.drifts)} drift(s)")
+        )
     return stored, errors
-
-
-def _describe(report: Any) -> str:
-    drifts = getattr(report, "drifts", None)
-    return f"{len(drifts)} drift(s)" if drifts is not None else "counted"

@@ -14,8 +14,8 @@ from hub.model.ids import new_id, utcnow
 from hub.model.order import OrderStatus, check_transition
 from hub.model.shipment import Shipment
 from hub.stock.movements import StockMovementError, ship_reserved
-from hub.store.sql import insert_ignore
-from hub.store.tables import dedup_keys, order_events, order_lines, orders, reservations, shipments
+from hub.store.dedup import claim_key
+from hub.store.tables import order_events, order_lines, orders, reservations, shipments
 
 SHIPPABLE = frozenset(
     {OrderStatus.ALLOCATED, OrderStatus.RELEASED, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.BACKORDERED}
@@ -65,20 +65,7 @@ def record_shipment(
     order = find_order(conn, tenant, shipment.order_external_id)
     key = shipment_key(tenant, shipment)
     shipment_id = new_id("shp")
-    conn.execute(
-        insert_ignore(conn, dedup_keys, ["dedup_key"]),
-        [
-            {
-                "dedup_key": key,
-                "tenant": tenant,
-                "doc_type": Shipment.doc_type,
-                "document_id": shipment_id,
-                "message_id": message_id,
-                "created_at": utcnow(),
-            }
-        ],
-    )
-    owner = conn.execute(select(dedup_keys.c.document_id).where(dedup_keys.c.dedup_key == key)).scalar_one()
+    owner, _ = claim_key(conn, tenant, key, Shipment.doc_type, shipment_id, message_id)
     if owner != shipment_id:
         return RecordedShipment(owner, order.id, "duplicate", order.status)
     status = OrderStatus(order.status)
