@@ -6,7 +6,7 @@ from sqlalchemy import Connection, select
 
 from hub.context import HubContext
 from hub.outbox.rows import KIND_CAPABILITY, OPT_IN_KINDS
-from hub.store.connections import ConnectionRecord
+from hub.store.connections import ConnectionRecord, get_connection
 from hub.store.tables import inbox, orders
 
 
@@ -36,4 +36,4 @@ def origin_connection(conn: Connection, ctx: HubContext, order_id: str) -> Conne
     ).first()
     if row is None:
         return None
-    return next((c for c in ctx.connections(conn) if c.name == row.connection), None)
+    return get_connection(conn, ctx.tenant, row.connection, missing_ok=True)

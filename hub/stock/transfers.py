@@ -16,6 +16,7 @@ from hub.outbox.enqueue import Outgoing, enqueue
 from hub.outbox.routing import accepts
 from hub.stock.incoming import OPEN, add_incoming, receive_incoming
 from hub.stock.movements import Movement
+from hub.store.connections import get_connection
 from hub.store.tables import nodes, stock_incoming
 
 
@@ -53,7 +54,7 @@ def send_transfer(
         raise TransferError("a transfer needs at least one SKU and quantity", location=Location(field="lines"))
     with ctx.engine.begin() as conn:
         connection = _connection_of(conn, ctx, node)
-        record = next((c for c in ctx.connections(conn) if c.name == connection), None)
+        record = get_connection(conn, ctx.tenant, connection, missing_ok=True)
         if record is None or not accepts(ctx, record, "transfer"):
             raise TransferError(
                 f"node {node}'s connection {connection!r} does not take transfers (its adapter has no 943 sink)",
