@@ -357,3 +357,8 @@ def test_transfer_goes_out_as_943_and_its_944_receives_the_incoming_stock(hub_ct
         set_node(conn, hub_ctx.tenant, "OWN", priority=5, connection=None)
     with pytest.raises(TransferError, match="has no connection"):
         send_transfer(hub_ctx, "OWN", {"SKU-1001": Decimal(1)}, date(2024, 5, 4))
+    with hub_ctx.engine.begin() as conn:  # a warehouse reached by JSON files has no 943 sink
+        add_connection(conn, ConnectionRecord(name="files", adapter="order_files", channel="files"))
+        set_node(conn, hub_ctx.tenant, "FILES", priority=6, connection="files")
+    with pytest.raises(TransferError, match="does not take transfers"):
+        send_transfer(hub_ctx, "FILES", {"SKU-1001": Decimal(1)}, date(2024, 5, 4))
