@@ -46,6 +46,7 @@ from adapters.edifact.schema import validate_message
 from adapters.edifact.syntax import VALUE_NOT_SUPPORTED_IN_POSITION, SyntaxProblem
 from hub.edi.errors import UnknownPartner, WrongReceiver
 from hub.errors import DecodeError, HubError, Location, RecordError, ValidationFailed
+from hub.gc_pause import gc_paused
 from hub.partners.profile import PartnerProfile
 from hub.plugins.capabilities import Capability
 from hub.plugins.manifest import ConnectionContext
@@ -105,6 +106,10 @@ class EdifactParser:
         self._tenant = context.tenant
 
     def parse(self, message: RawMessage) -> ParseResult:
+        with gc_paused():  # the parse builds acyclic objects only: see hub.gc_pause
+            return self._parse(message)
+
+    def _parse(self, message: RawMessage) -> ParseResult:
         name = message.filename or message.transport_id or "(unnamed)"
         settings = MapSettings(
             currency=self.config.default_currency, tenant=message.tenant, zone=self.config.zone, file=name

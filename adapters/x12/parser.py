@@ -48,6 +48,7 @@ from adapters.x12.problems import SetProblem
 from adapters.x12.schema import validate_set
 from hub.edi.errors import UnknownPartner, WrongReceiver
 from hub.errors import DecodeError, HubError, Location, ValidationFailed
+from hub.gc_pause import gc_paused, paused_iteration
 from hub.partners.profile import PartnerProfile
 from hub.plugins.capabilities import Capability
 from hub.plugins.manifest import ConnectionContext
@@ -113,7 +114,8 @@ class X12Parser:
     def parse(self, message: RawMessage) -> ParseResult:
         name = message.filename or message.transport_id or "(unnamed)"
         result = ParseResult(format="x12")
-        result.envelopes.extend(self.iter_envelopes(message.body, name=name, tenant=message.tenant))
+        with gc_paused():
+            result.envelopes.extend(self._envelopes(message.body, name=name, tenant=message.tenant))
         if not result.envelopes:
             raise DecodeError(f"{name}: holds no X12 interchange", location=Location(file=name))
         return result
@@ -124,7 +126,11 @@ class X12Parser:
         """One Envelope per interchange of `source` (bytes or a binary stream), as each one ends.
 
         Memory: one transaction set's segments and one interchange's documents (`parse` keeps them all).
+        The cyclic collector is paused while an envelope is built (hub.gc_pause), not while the caller holds it.
         """
+        return paused_iteration(self._envelopes(source, name=name, tenant=tenant))
+
+    def _envelopes(self, source: bytes | BinaryIO, *, name: str, tenant: str) -> Iterator[Envelope]:
         settings = MapSettings(currency=self.config.default_currency, tenant=tenant, zone=self.config.zone, file=name)
         self._tenant = tenant
         current: InterchangeOutcome | None = None
