@@ -347,3 +347,23 @@ def test_segment_errors_reject_every_set_of_the_fixture() -> None:
         ["BEG", "12", "CTT", "7"],
         ["BEG", "2", "", "3"],
     ]
+
+
+def test_a_known_shape_still_has_its_elements_checked() -> None:
+    """Sets of one shape: the first is walked and remembered, the next only element-checked; a bad element in a
+    set of a known shape is still found, placed in its loop and coded like in a set walked from scratch."""
+    assert validate_set(one_set(PO)) == []
+    bad_line = ["PO1*1*3*EA*4.25**VP*" + "S" * 49, "PID*F****MUG"]  # PO107 (AN 1-48) too long
+    fresh = segment_notes(one_set([*HEAD, *PARTY, *bad_line, "CTT*1"]))
+    assert [(s.tag, s.position, s.loop_id, s.code) for s in fresh] == [("PO1", 8, "PO1", "8")]
+    assert [(e.code, e.position) for e in fresh[0].elements] == [("5", 7)]
+    assert validate_set(one_set(PO)) == [], "a good set of the remembered shape"
+    again = segment_notes(one_set([*HEAD, *PARTY, *bad_line, "CTT*1"]))
+    assert again == fresh
+
+
+def test_a_known_shape_breaking_a_syntax_note_is_still_reported() -> None:
+    good = [*PO[:2], "REF*DP*042", *PO[3:]]
+    assert validate_set(one_set(good)) == []
+    (note,) = segment_notes(one_set([*PO[:2], "REF*DP", *PO[3:]]))  # R0203: REF02 or REF03 required
+    assert (note.tag, note.code) == ("REF", "8")

@@ -63,16 +63,55 @@ def validate_set(ts: TransactionSet) -> list[SetProblem]:
     return [SetProblem("5", problem.message, problem) for problem in segment_problems]
 
 
+_Check = tuple[SegmentDef, Callable[[str], object]] | None
+_VALID_SHAPES: dict[tuple[int, str, str, tuple[str, ...]], tuple[SetDefinition, list[_Check]]] = {}
+_MAX_VALID_SHAPES = 4096
+
+
 def validate_segments(
     found: SetDefinition, segments: list[Segment], version: str, component: str = ">"
 ) -> list[SegmentProblem]:
-    """Segment and element problems of `segments` (ST..SE) against `found`."""
+    """Segment and element problems of `segments` (ST..SE) against `found`.
+
+    Placing segments in the set's table depends on their tags alone, so a sequence of tags once found
+    in place is remembered (per definition, version and component separator, a bounded table): a set
+    with a known shape only has its elements checked, and the table walk runs again only when an
+    element check fails, to place and report the problem.
+    """
+    if not segments:
+        return []
+    tags = tuple([segment.tag for segment in segments])
+    key = (id(found), version, component, tags)
+    known = _VALID_SHAPES.get(key)
+    if known is not None and known[0] is found and _elements_pass(segments, known[1]):
+        return []
+    problems = _walk(found, segments, version, component)
+    if not problems and version[:6] >= "004010":
+        if len(_VALID_SHAPES) >= _MAX_VALID_SHAPES:
+            _VALID_SHAPES.clear()
+        dictionary = release(version)
+        _VALID_SHAPES[key] = (found, [_segment_check(tag, dictionary, component) for tag in tags])
+    return problems
+
+
+def _elements_pass(segments: list[Segment], checks: list[_Check]) -> bool:
+    """Whether every segment's elements match its whole-segment pattern and its syntax notes hold."""
+    for segment, check in zip(segments, checks, strict=True):
+        if check is None:
+            continue
+        definition_, fullmatch = check
+        elements = segment.elements
+        if not fullmatch(JOIN.join(elements)) or (definition_.rules and not _rules_hold(definition_, elements)):
+            return False
+    return True
+
+
+def _walk(found: SetDefinition, segments: list[Segment], version: str, component: str) -> list[SegmentProblem]:
+    """Place every segment in the set's table and check its elements: every problem, in order."""
     walker = _Walker(found)
     problems: list[SegmentProblem] = []
     dictionary = release(version)
     old = version[:6] < "004010"
-    if not segments:
-        return problems
     start = segments[0].position
     for segment in segments:
         position = segment.position - start + 1
