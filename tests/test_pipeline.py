@@ -115,6 +115,52 @@ def test_newer_revision_amends_while_backordered(hub_ctx: HubContext) -> None:
     assert late.errors[0]["code"] == "amendment_rejected"
 
 
+def test_newer_revision_that_changes_nothing_to_ship_is_unchanged(hub_ctx: HubContext) -> None:
+    """A channel updates an order after its release (a note, a payment): not an amendment, and not a failure."""
+    p = setup(hub_ctx)
+    assert ingest(p, order("11", ("A", 1))).documents[0]["status"] == "allocated"
+    noted = ingest(p, order("11", ("A", 1), revision=5), "noted.json")
+    assert (noted.status, noted.documents[0]["outcome"]) == ("accepted", "unchanged")
+    assert noted.documents[0]["status"] == "allocated"
+    with read_only(hub_ctx.engine) as conn:
+        assert conn.execute(select(orders.c.revision)).scalar_one() == 5
+        assert conn.execute(select(func.count()).select_from(reservations)).scalar_one() == 1
+    assert ingest(p, order("11", ("A", 1), revision=3), "older.json").status == "duplicate"
+    moved = ingest(p, {**order("11", ("A", 1), revision=6), "ship_to": {"name": "X", "country_code": "FR"}})
+    assert (moved.status, moved.errors[0]["code"]) == ("rejected", "amendment_rejected")
+    more = ingest(p, order("11", ("A", 2), revision=7), "more.json")
+    assert (more.status, more.errors[0]["code"]) == ("rejected", "amendment_rejected")
+
+
+def test_cancelling_a_cancelled_order_changes_nothing(hub_ctx: HubContext) -> None:
+    p = setup(hub_ctx)
+    ingest(p, order("12", ("A", 1)))
+
+    def cancel(ext: str) -> dict:
+        return {
+            "doc_type": "cancellation",
+            "external_id": ext,
+            "order_external_id": "12",
+            "requested_at": "2026-01-02T10:00:00+00:00",
+        }
+
+    first = ingest(p, cancel("12:cancel"), "cancel.json")
+    assert (first.status, first.documents[0]["outcome"], first.documents[0]["status"]) == (
+        "accepted",
+        "applied",
+        "cancelled",
+    )
+    echoed = ingest(p, cancel("12:cancel-echo"), "echo.json")  # the channel echoes the hub's own cancellation
+    assert (echoed.status, echoed.documents[0]["outcome"], echoed.documents[0]["status"]) == (
+        "accepted",
+        "unchanged",
+        "cancelled",
+    )
+    with read_only(hub_ctx.engine) as conn:
+        events = conn.execute(select(order_events.c.to_status)).scalars().all()
+    assert events.count("cancelled") == 1
+
+
 def test_malformed_message_is_kept_failed_and_replayable(hub_ctx: HubContext) -> None:
     p = setup(hub_ctx)
     bad = ingest_bytes(p, b'{"external_id": "x", ', connection="shop", filename="broken.json")
@@ -134,7 +180,8 @@ def test_multi_document_message_is_atomic(hub_ctx: HubContext) -> None:
     ingest(p, order("5", ("A", 1)))
     with hub_ctx.engine.begin() as conn:
         conn.execute(orders.update().values(status="shipped"))
-    report = ingest(p, [order("6", ("A", 1)), order("5", ("A", 1), revision=2)], "two.json")
+    # order 5 is shipped: a revision that changes its lines cannot apply, so order 6 must not be stored either
+    report = ingest(p, [order("6", ("A", 1)), order("5", ("A", 2), revision=2)], "two.json")
     assert report.status == "rejected"
     assert count(hub_ctx, orders) == 1
     with read_only(hub_ctx.engine) as conn:

@@ -186,6 +186,9 @@ def cancel_order(conn: Connection, tenant: str, order_id: str, *, reason: str, d
     return sorted(by_node)
 
 
+ALREADY_CANCELLED = "already_cancelled"
+
+
 def apply_cancellation(
     conn: Connection, tenant: str, allocator: Allocator, doc: Cancellation, *, message_id: str
 ) -> tuple[str, str]:
@@ -202,6 +205,8 @@ def apply_cancellation(
         return apply_change(conn, tenant, allocator, change, message_id=message_id)
     order_id = find_order_id(conn, tenant, doc.source, doc.order_external_id)
     order = load_order(conn, tenant, order_id)
+    if order.status == OrderStatus.CANCELLED:  # cancelled already (by the hub, or an earlier message): nothing to do
+        return order_id, ALREADY_CANCELLED
     if order.status not in CHANGEABLE:
         raise AmendmentRejected(f"order {order.external_id} is {order.status}: it cannot be cancelled now")
     cancel_order(conn, tenant, order_id, reason=doc.reason or f"cancelled by {doc.source}")

@@ -17,11 +17,12 @@ from pydantic import BaseModel
 from sqlalchemy import Connection
 
 from hub.allocation.allocator import Allocator
-from hub.allocation.changes import apply_cancellation, apply_change
+from hub.allocation.changes import ALREADY_CANCELLED, apply_cancellation, apply_change
 from hub.context import HubContext
 from hub.errors import RecordError
 from hub.model.documents import Cancellation, OrderChange, ReceivedAck
 from hub.model.ids import utcnow
+from hub.model.order import OrderStatus
 from hub.model.shipment import Shipment
 from hub.model.stock import StockLevel, StockMovement
 from hub.outbox.enqueue import Outgoing
@@ -77,6 +78,8 @@ def _cancellation(a: Applying, doc: Cancellation) -> StoredDocument:
     if not claim(a.conn, doc.tenant, key, doc.doc_type, doc.external_id, a.message_id):
         return StoredDocument(doc.doc_type, doc.external_id, doc.order_external_id, "duplicate")
     order_id, status = apply_cancellation(a.conn, a.ctx.tenant, a.allocator, doc, message_id=a.message_id)
+    if status == ALREADY_CANCELLED:
+        return StoredDocument(doc.doc_type, doc.external_id, order_id, "unchanged", OrderStatus.CANCELLED.value)
     a.changed_orders.add(order_id)
     return StoredDocument(doc.doc_type, doc.external_id, order_id, "applied", status)
 

@@ -9,6 +9,7 @@ keys, one locked read of the stock rows, then batched inserts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
@@ -159,6 +160,8 @@ class OrderBatch:
                 action = "stale"
             elif doc.revision == known.revision:
                 action = "duplicate"
+            elif known.status not in AMENDABLE and self._same_fulfilment(known, doc):
+                action = "unchanged"  # a channel's update that changes nothing to ship (a note, a tag, a payment)
             elif known.status not in AMENDABLE:
                 raise AmendmentRejected(
                     f"order {doc.external_id} revision {doc.revision} arrived while the order is {known.status}; "
@@ -168,7 +171,7 @@ class OrderBatch:
                 action = "amend"
             order_id = known.id if known else new_id("ord")
             planned = Planned(doc, message_id, connection, key, action, order_id, known=known)
-            planned.status = known.status if known and action in {"stale", "duplicate"} else None
+            planned.status = known.status if known and action in {"stale", "duplicate", "unchanged"} else None
             mine.append(planned)
         for p in mine:
             if p.same_as is None:
@@ -176,6 +179,19 @@ class OrderBatch:
         self._names = names
         self.planned += mine
         return mine
+
+    def _same_fulfilment(self, known: Known, doc: Order) -> bool:
+        """Whether `doc` asks for what the stored order already ships: the same lines and the same ship-to."""
+        stored_lines = self.conn.execute(
+            select(order_lines.c.line_no, order_lines.c.sku, order_lines.c.quantity, order_lines.c.uom)
+            .where(order_lines.c.order_id == known.id)
+            .order_by(order_lines.c.line_no)
+        ).all()
+        wanted = sorted((line.line_no, line.sku, line.quantity, line.uom) for line in doc.lines)
+        if [(r.line_no, r.sku, Decimal(r.quantity), r.uom) for r in stored_lines] != wanted:
+            return False
+        ship_to = self.conn.execute(select(orders.c.ship_to).where(orders.c.id == known.id)).scalar_one()
+        return ship_to == doc.ship_to.model_dump(mode="json", exclude_none=True)
 
     def claim_keys(self) -> None:
         """Claim the idempotency keys of everything to write, in one statement, in key order.
@@ -224,6 +240,13 @@ class OrderBatch:
 
     def store(self, view: StockView, session: AllocationSession, writes: Writes) -> None:
         """Allocate every order to write and gather its rows: higher rule priority first, then arrival order."""
+        for p in self.planned:
+            if p.action == "unchanged":  # later, older revisions must find this one: the revision moves on
+                self.conn.execute(
+                    update(orders)
+                    .where(orders.c.id == p.order_id)
+                    .values(revision=p.order.revision, attributes=p.order.attributes, updated_at=utcnow())
+                )
         todo = [(i, p, session.facts(p.order)) for i, p in enumerate(self.planned) if p.action in {"create", "amend"}]
         todo.sort(key=lambda item: (-priority_of(session.rule_set, item[2]), item[0]))
         for _, p, facts in todo:

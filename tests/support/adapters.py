@@ -8,7 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from hub.errors import DecodeError, Location, TransientError, ValidationFailed
-from hub.model import Order
+from hub.model import Cancellation, Order
 from hub.plugins import Adapter, Capability, ConnectionContext, OutboundMessage, ParseResult, RawMessage
 
 
@@ -20,7 +20,8 @@ class JsonTestConfig(BaseModel):
 
 
 class JsonOrderParser:
-    """Body: a JSON object or list of objects in Order's own field names (minus source/tenant)."""
+    """Body: a JSON object or list of objects in Order's own field names (minus source/tenant); an object with
+    `"doc_type": "cancellation"` is a Cancellation in its field names."""
 
     capability = Capability.FILE_PARSER
 
@@ -38,8 +39,10 @@ class JsonOrderParser:
         docs = []
         for i, item in enumerate(items):
             try:
+                model = Cancellation if item.get("doc_type") == "cancellation" else Order
+                fields = {k: v for k, v in item.items() if k != "doc_type"}
                 docs.append(
-                    Order.model_validate({**item, "source": self.context.channel, "tenant": self.context.tenant})
+                    model.model_validate({**fields, "source": self.context.channel, "tenant": self.context.tenant})
                 )
             except ValidationError as exc:
                 raise ValidationFailed(
