@@ -172,13 +172,13 @@ class Pipeline:
                 writes.outgoing += order_acks(self.ctx, writes.decided, connections)
                 others = {row.id: self._apply_others(conn, row, result, writes) for row, result, _ in plans}
                 nodes = [n.code for n in session.context.nodes]
+                in_view = writes.touched_skus & set(skus)
                 writes.outgoing += availability_updates(
-                    conn,
-                    self.ctx,
-                    writes.touched_skus,
-                    view=view,
-                    node_codes=nodes,
-                    connections=connections.values(),
+                    conn, self.ctx, in_view, view=view, node_codes=nodes, connections=connections.values()
+                )
+                # SKUs only shipments or movements touched are not in the batch's view: read them as written
+                writes.outgoing += availability_updates(
+                    conn, self.ctx, writes.touched_skus - in_view, node_codes=nodes, connections=connections.values()
                 )
                 enqueue(conn, self.ctx.tenant, writes.outgoing)
                 for row, result, planned in plans:
