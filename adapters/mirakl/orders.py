@@ -21,10 +21,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from adapters.mirakl.countries import alpha2
 from adapters.mirakl.states import LINE_NOT_ACCEPTED, Handling, handling
 from hub.channels import SkuMap
 from hub.errors import DecodeError, HubError, Location, MappingError, RecordError, ValidationFailed
+from hub.geo.countries import alpha2
 from hub.model import Cancellation, LineChange, Order, OrderChange
 from hub.model.money import decimal_str
 

@@ -17,6 +17,7 @@ from adapters.x12.inbound.parties import PartyLoop
 from adapters.x12.inbound.values import override, parse_date, parse_time
 from adapters.x12.syntax import Segment
 from hub.errors import Location
+from hub.geo.countries import ALPHA3_TO_ALPHA2
 from hub.model.ids import DEFAULT_TENANT
 from hub.model.party import Address, Party
 from hub.partners.profile import PartnerProfile
@@ -26,7 +27,6 @@ M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_SKU_QUALIFIER = "VP"
 DEFAULT_COUNTRY = "US"
-COUNTRY_ALPHA3 = {"USA": "US", "CAN": "CA", "MEX": "MX", "GBR": "GB", "DEU": "DE", "FRA": "FR", "PRI": "PR"}
 EPOCH_2000 = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -220,8 +220,8 @@ class SetReader:
         """An N1 loop as a postal address; the country is N404, else `overrides.default_country`, else US."""
         n4 = loop.n4
         country = n4.get(4).strip().upper() if n4 is not None else ""
-        if country in COUNTRY_ALPHA3:
-            country = COUNTRY_ALPHA3[country]
+        if len(country) == 3:
+            country = ALPHA3_TO_ALPHA2.get(country, country)
         if not country:
             country = str(override(self.partner, "", "default_country", DEFAULT_COUNTRY)).upper()
         if len(country) != 2 or not country.isalpha():

@@ -1,4 +1,4 @@
-"""ISO 3166-1 alpha-3 to alpha-2 country codes: Mirakl addresses carry alpha-3 (`country_iso_code`: FRA)."""
+"""ISO 3166-1 alpha-3 to alpha-2 country codes (EDI N404, Mirakl `country_iso_code` and others carry alpha-3: FRA)."""
 
 from __future__ import annotations
 
