@@ -10,10 +10,8 @@ import json
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import ClassVar
 
 import respx
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, select
 
 from adapters.amazon import ADAPTER
@@ -22,59 +20,18 @@ from adapters.amazon.simulator import SellingPartnerSimulator
 from hub.allocation.ledger import set_node, set_on_hand
 from hub.context import HubContext
 from hub.model.ids import utcnow
-from hub.model.shipment import Shipment
 from hub.outbox.worker import OutboxWorker
 from hub.pipeline.ingest import ingest_bytes
 from hub.pipeline.runner import Pipeline
-from hub.plugins.capabilities import Capability
-from hub.plugins.manifest import Adapter, ConnectionContext
-from hub.plugins.messages import OutboundMessage, ParseResult, RawMessage
 from hub.plugins.registry import Registry
 from hub.scheduler.polling import poll_connection
 from hub.store.connections import ConnectionRecord, add_connection, get_connection
 from hub.store.db import read_only
 from hub.store.tables import orders
+from tests.support.warehouse import RELEASED, WAREHOUSE
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "amazon"
 ENV = {"AMZ_ID": "amzn1.application-oa2-client.sim", "AMZ_SECRET": "sim-secret", "AMZ_REFRESH": "Atzr|sim-refresh"}
-
-
-class WmsConfig(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class WmsShipments:
-    """Shipment JSON in Shipment's own field names (less source/tenant)."""
-
-    capability = Capability.FILE_PARSER
-
-    def __init__(self, config: WmsConfig, context: ConnectionContext) -> None:
-        self.context = context
-
-    def parse(self, message: RawMessage) -> ParseResult:
-        data = json.loads(message.body)
-        return ParseResult(documents=[Shipment.model_validate(data | {"source": self.context.channel})])
-
-
-class WmsReleases:
-    capability = Capability.ORDER_SINK
-    received: ClassVar[list[OutboundMessage]] = []
-
-    def __init__(self, config: WmsConfig, context: ConnectionContext) -> None:
-        pass
-
-    def deliver(self, message: OutboundMessage) -> None:
-        WmsReleases.received.append(message)
-
-
-WMS = Adapter(
-    name="flow_wms",
-    version="0.1.0",
-    feature_card="In-test warehouse: takes order releases, reports shipments as JSON.",
-    config=WmsConfig,
-    capabilities=frozenset({Capability.FILE_PARSER, Capability.ORDER_SINK}),
-    implementations=(WmsShipments, WmsReleases),
-)
 
 
 def amazon_order(order_id: str, status: str, minutes_ago: int) -> dict:
@@ -88,7 +45,7 @@ def amazon_order(order_id: str, status: str, minutes_ago: int) -> dict:
 def hub(sqlite_engine: Engine, tmp_path: Path) -> HubContext:
     registry = Registry()
     registry.register(ADAPTER)
-    registry.register(WMS)
+    registry.register(WAREHOUSE)
     home = tmp_path / "home"
     home.mkdir()
     ctx = HubContext(engine=sqlite_engine, registry=registry, home=home, environ=ENV)
@@ -107,7 +64,7 @@ def hub(sqlite_engine: Engine, tmp_path: Path) -> HubContext:
                 },
             ),
         )
-        add_connection(conn, ConnectionRecord(name="wms", adapter="flow_wms", channel="wms"))
+        add_connection(conn, ConnectionRecord(name="wms", adapter="test_warehouse", channel="wms"))
         set_node(conn, ctx.tenant, "WH1", priority=1, connection="wms")
         for sku in ("MUG-350-SLATE", "LID-350"):
             set_on_hand(conn, ctx.tenant, "WH1", sku, Decimal(50))
@@ -119,7 +76,7 @@ def test_poll_allocate_ship_and_confirm_on_amazon(sqlite_engine: Engine, tmp_pat
     sim = SellingPartnerSimulator(
         [amazon_order("113-9000000-0000001", "UNSHIPPED", 60), amazon_order("113-9000000-0000002", "PENDING", 50)]
     )
-    WmsReleases.received.clear()
+    RELEASED.clear()
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
         router.route(host="api.amazon.com").mock(side_effect=sim.handle)
         router.route(host="sellingpartnerapi-na.amazon.com").mock(side_effect=sim.handle)
@@ -137,7 +94,7 @@ def test_poll_allocate_ship_and_confirm_on_amazon(sqlite_engine: Engine, tmp_pat
         assert poll_connection(ctx, "amz", holder="test").messages == 0
 
         OutboxWorker(ctx).drain(5)
-        (release,) = [m for m in WmsReleases.received if m.kind == "order_release"]
+        (release,) = [m for m in RELEASED if m.kind == "order_release"]
         shipment = {
             "external_id": "WH1-SHIP-1",
             "order_external_id": "113-9000000-0000001",

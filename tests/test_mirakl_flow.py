@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 import respx
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, select
 
 from adapters.mirakl import ADAPTER
@@ -19,60 +18,20 @@ from hub.model import Shipment
 from hub.outbox.worker import OutboxWorker
 from hub.pipeline.ingest import ingest_bytes
 from hub.pipeline.runner import Pipeline
-from hub.plugins.capabilities import Capability
-from hub.plugins.manifest import Adapter, ConnectionContext
-from hub.plugins.messages import OutboundMessage, ParseResult, RawMessage
 from hub.plugins.registry import Registry
 from hub.scheduler.polling import poll_connection
 from hub.store.connections import ConnectionRecord, add_connection
 from hub.store.db import read_only
 from hub.store.queries import get_order
 from hub.store.tables import inbox
+from tests.support.warehouse import RELEASED, WAREHOUSE
 from tests.test_mirakl_fake import API_KEY, BASE_URL, FakeMirakl, make_order
-
-RELEASED: list[OutboundMessage] = []
-
-
-class NodeConfig(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class NodeShipments:
-    """A warehouse that reports shipments as canonical JSON files."""
-
-    capability: ClassVar[Capability] = Capability.FILE_PARSER
-
-    def __init__(self, config: NodeConfig, context: ConnectionContext) -> None:
-        self.context = context
-
-    def parse(self, message: RawMessage) -> ParseResult:
-        return ParseResult(documents=[Shipment.model_validate_json(message.body)])
-
-
-class NodeReleases:
-    capability: ClassVar[Capability] = Capability.ORDER_SINK
-
-    def __init__(self, config: NodeConfig, context: ConnectionContext) -> None:
-        pass
-
-    def deliver(self, message: OutboundMessage) -> None:
-        RELEASED.append(message)
-
-
-NODE = Adapter(
-    name="test_node",
-    version="1.0.0",
-    feature_card="a test warehouse: takes releases, reports shipments as JSON",
-    config=NodeConfig,
-    capabilities=frozenset({Capability.FILE_PARSER, Capability.ORDER_SINK}),
-    implementations=(NodeShipments, NodeReleases),
-)
 
 
 def hub_for(engine: Engine, tmp_path: Any) -> tuple[HubContext, Pipeline]:
     registry = Registry()
     registry.register(ADAPTER)
-    registry.register(NODE)
+    registry.register(WAREHOUSE)
     ctx = HubContext(engine=engine, registry=registry, home=tmp_path, environ={"MIRAKL_ACME_KEY": API_KEY})
     options = {"base_url": BASE_URL, "lag_seconds": 0, "shop_id": 2041, "carrier_codes": {"UPS": "ups"}}
     with engine.begin() as conn:
@@ -86,7 +45,7 @@ def hub_for(engine: Engine, tmp_path: Any) -> tuple[HubContext, Pipeline]:
                 secret_refs={"api_key": "MIRAKL_ACME_KEY"},
             ),
         )
-        add_connection(conn, ConnectionRecord(name="lyon", adapter="test_node", channel="lyon"))
+        add_connection(conn, ConnectionRecord(name="lyon", adapter="test_warehouse", channel="lyon"))
         set_node(conn, ctx.tenant, "LYON1", priority=1, connection="lyon")
         for sku in ("TSHIRT-RED-M", "MUG-BLUE"):
             set_on_hand(conn, ctx.tenant, "LYON1", sku, Decimal(10))

@@ -7,26 +7,24 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import ClassVar
 
 import respx
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, select
 
 from adapters.shopify import ADAPTER, signature
 from adapters.shopify.simulator import FakeShop
 from hub.allocation.ledger import set_node, set_on_hand
 from hub.context import HubContext
-from hub.model.shipment import Shipment
 from hub.outbox.worker import OutboxWorker
 from hub.pipeline.inbox import store_raw
 from hub.pipeline.ingest import ingest_bytes
 from hub.pipeline.runner import Pipeline
-from hub.plugins import Adapter, Capability, ConnectionContext, OutboundMessage, ParseResult, RawMessage, Registry
+from hub.plugins import RawMessage, Registry
 from hub.scheduler.polling import poll_connection
 from hub.store.connections import ConnectionRecord, add_connection
 from hub.store.db import read_only
 from hub.store.tables import inbox, orders
+from tests.support.warehouse import WAREHOUSE
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "shopify"
 SECRET = "whsec-flow"
@@ -34,48 +32,11 @@ TOKEN = "shpat_flow_token"
 ENDPOINT = "https://example.myshopify.com/admin/api/2026-10/graphql.json"
 
 
-class WmsConfig(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class WmsShipments:
-    """A warehouse that reports shipments as JSON files in the hub's Shipment shape."""
-
-    capability = Capability.FILE_PARSER
-
-    def __init__(self, config: WmsConfig, context: ConnectionContext) -> None:
-        self.context = context
-
-    def parse(self, message: RawMessage) -> ParseResult:
-        return ParseResult(documents=[Shipment.model_validate(json.loads(message.body))], format="json")
-
-
-class WmsReleases:
-    capability = Capability.ORDER_SINK
-    released: ClassVar[list[OutboundMessage]] = []
-
-    def __init__(self, config: WmsConfig, context: ConnectionContext) -> None:
-        pass
-
-    def deliver(self, message: OutboundMessage) -> None:
-        self.released.append(message)
-
-
-WMS = Adapter(
-    name="wms_test",
-    version="1.0.0",
-    feature_card="A test warehouse: shipments in as JSON files, releases kept in memory.",
-    config=WmsConfig,
-    capabilities=frozenset({Capability.FILE_PARSER, Capability.ORDER_SINK}),
-    implementations=(WmsShipments, WmsReleases),
-)
-
-
 def _hub(tmp_path: Path, engine: Engine, **options: str) -> HubContext:
     """A hub with the shop1 (shopify) and wms connections, node WH1 holding 100 of each fixture SKU."""
     registry = Registry()
     registry.register(ADAPTER)
-    registry.register(WMS)
+    registry.register(WAREHOUSE)
     environ = {"SHOPIFY_TOKEN": TOKEN, "SHOPIFY_WEBHOOK_SECRET": SECRET}
     ctx = HubContext(engine=engine, registry=registry, home=tmp_path / "home", environ=environ)
     with engine.begin() as conn:
@@ -89,7 +50,7 @@ def _hub(tmp_path: Path, engine: Engine, **options: str) -> HubContext:
                 secret_refs={"access_token": "SHOPIFY_TOKEN", "webhook_secret": "SHOPIFY_WEBHOOK_SECRET"},
             ),
         )
-        add_connection(conn, ConnectionRecord(name="wms", adapter="wms_test", channel="wms"))
+        add_connection(conn, ConnectionRecord(name="wms", adapter="test_warehouse", channel="wms"))
         set_node(conn, ctx.tenant, "WH1", priority=1, connection="wms")
         for sku in ("TSHIRT-RED-M", "MUG-BLUE"):
             set_on_hand(conn, ctx.tenant, "WH1", sku, Decimal(100))
