@@ -17,7 +17,7 @@ from hub.store.tables import metadata, stock_levels, stock_movements
 
 
 def test_migrations_reach_head_and_match_the_tables(engine: Engine) -> None:
-    assert is_up_to_date(engine) and head_revision() == "0004"
+    assert is_up_to_date(engine) and head_revision() == "0007"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), metadata)
     assert diff == []

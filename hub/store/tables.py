@@ -15,6 +15,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -431,4 +432,63 @@ shipments = Table(
     Column("created_at", TS, nullable=False),
     UniqueConstraint("tenant", "source", "external_id"),
     Index(None, "tenant", "created_at"),
+)
+
+webhook_rejections = Table(
+    "webhook_rejections",
+    metadata,
+    _tenant(),
+    Column("connection", String(100), nullable=False),
+    Column("rejected", Integer, nullable=False),  # deliveries refused at verification, since the connection began
+    Column("last_code", String(60), nullable=False),
+    Column("last_at", TS, nullable=False),
+    PrimaryKeyConstraint("tenant", "connection"),
+)
+
+# -- scheduler: per-connection poll status and claimed tick slots (migration 0006) ----------------------------------
+
+connection_status = Table(
+    "connection_status",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("connection", String(100), primary_key=True),
+    Column("last_poll_at", TS),
+    Column("last_success_at", TS),
+    Column("last_error_at", TS),
+    Column("last_error_code", String(60)),
+    Column("last_error", Text),  # redacted: the connection's secret values blanked out
+    Column("consecutive_errors", Integer, nullable=False),
+    Column("polls", Integer, nullable=False),
+    Column("messages_polled", Integer, nullable=False),
+    Column("next_poll_at", TS),  # not before: backoff after an error, or the other side's Retry-After
+    Column("updated_at", TS, nullable=False),
+)
+
+poll_ticks = Table(
+    "poll_ticks",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("connection", String(100), primary_key=True),
+    Column("slot_at", TS, primary_key=True),  # the tick (scheduled time) this row claims, one holder per tick
+    Column("holder", String(100), nullable=False),
+    Column("outcome", String(30), nullable=False),  # claimed | polled | busy | waiting | failed | stopped | lease_lost
+    Column("messages", Integer, nullable=False),
+    Column("claimed_at", TS, nullable=False),
+    Column("finished_at", TS),
+)
+
+# -- API tokens: one tenant and one role each, stored as a hash (migration 0007) ------------------------------------
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    _tenant(),
+    Column("role", String(20), nullable=False),  # viewer | operator | admin
+    Column("name", String(100), nullable=False),
+    Column("token_sha256", String(64), nullable=False),  # the plaintext is shown once and never stored
+    Column("created_at", TS, nullable=False),
+    Column("last_used_at", TS),
+    Column("revoked_at", TS),
+    Index(None, "tenant"),
 )
