@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select
 from hub.allocation.allocator import Allocation, Allocator
 from hub.allocation.changes import cancel_order as cancel_whole_order
 from hub.allocation.reallocate import give_back, held, replan
+from hub.channels.cancellations import cancel_notices, queue_cancel_notices
 from hub.context import HubContext
 from hub.errors import RecordError
 from hub.exceptions import ExceptionKind, ExceptionRecord, raise_exception
@@ -213,13 +214,11 @@ def retry_allocation(conn: Connection, ctx: HubContext, record: ExceptionRecord)
 def cancel_order(conn: Connection, ctx: HubContext, record: ExceptionRecord) -> str:
     """Cancel the order and give back everything it holds."""
     assert record.order_id is not None
-    nodes = cancel_whole_order(
-        conn,
-        ctx.tenant,
-        record.order_id,
-        reason=f"cancelled on exception {record.kind}",
-        detail={"exception_id": record.id},
-    )
+    reason = f"cancelled on exception {record.kind}"
+    code = "inventory" if record.kind in {ExceptionKind.BACKORDER, ExceptionKind.NODE_REJECTION} else "other"
+    notices = cancel_notices(conn, ctx, record.order_id, reason=reason, reason_code=code)  # read before cancelling
+    nodes = cancel_whole_order(conn, ctx.tenant, record.order_id, reason=reason, detail={"exception_id": record.id})
+    queue_cancel_notices(conn, ctx, notices)  # the order's channel hears of it (outbox kind order_cancel)
     publish_order_stock(conn, ctx, record.order_id)
     return f"order cancelled; released stock at {', '.join(nodes) or 'no node'}"
 

@@ -15,6 +15,7 @@ KIND_CAPABILITY: dict[str, Capability] = {
     "transfer": Capability.ORDER_SINK,
     "shipment": Capability.SHIPMENT_SINK,
     "order_ack": Capability.SHIPMENT_SINK,
+    "order_cancel": Capability.SHIPMENT_SINK,
     "invoice": Capability.SHIPMENT_SINK,
     "stock": Capability.STOCK_SINK,
     "ack": Capability.ACK_SINK,
@@ -25,10 +26,11 @@ KIND_CAPABILITY: dict[str, Capability] = {
 A sink class may narrow what it takes with a `kinds` class attribute (a set of kind names);
 without one it takes every kind mapped to its capability. `order_ack`, `invoice` and
 `transfer` are queued only for connections whose sink names them (EDI partners), so a
-channel that only wants tracking is never sent them.
+channel that only wants tracking is never sent them; so is `order_cancel` (the hub cancelled a
+channel's order: hub.channels.cancellations builds it).
 """
 
-OPT_IN_KINDS = frozenset({"order_ack", "invoice", "transfer"})
+OPT_IN_KINDS = frozenset({"order_ack", "invoice", "transfer", "order_cancel"})
 
 
 @dataclass(frozen=True)

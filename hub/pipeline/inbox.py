@@ -29,24 +29,28 @@ def store_raw(engine: Engine, message: RawMessage) -> str:
         return insert_raw(conn, message)
 
 
+_INSERT = inbox.insert()  # one statement object, values as parameters: compiled once, cached by SQLAlchemy
+
+
 def insert_raw(conn: Connection, message: RawMessage) -> str:
     message_id = message.id or new_id("msg")
     conn.execute(
-        inbox.insert().values(
-            id=message_id,
-            tenant=message.tenant,
-            connection=message.connection,
-            transport=message.transport,
-            transport_id=message.transport_id,
-            filename=message.filename,
-            content_type=message.content_type,
-            headers=dict(message.headers),
-            body=message.body,
-            body_sha256=hashlib.sha256(message.body).hexdigest(),
-            status=InboxStatus.RECEIVED,
-            attempts=0,
-            received_at=utcnow(),
-        )
+        _INSERT,
+        {
+            "id": message_id,
+            "tenant": message.tenant,
+            "connection": message.connection,
+            "transport": message.transport,
+            "transport_id": message.transport_id,
+            "filename": message.filename,
+            "content_type": message.content_type,
+            "headers": dict(message.headers),
+            "body": message.body,
+            "body_sha256": hashlib.sha256(message.body).hexdigest(),
+            "status": InboxStatus.RECEIVED.value,
+            "attempts": 0,
+            "received_at": utcnow(),
+        },
     )
     return message_id
 
