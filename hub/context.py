@@ -18,10 +18,11 @@ from hub.plugins.capabilities import Capability
 from hub.plugins.config import build_config
 from hub.plugins.manifest import ConnectionContext
 from hub.plugins.registry import Registry, default_registry
+from hub.scheduler.schedule import SCHEDULE_OPTIONS
 from hub.store.connections import ConnectionRecord, get_connection, list_connections
 from hub.store.db import hub_home, make_engine
 
-HUB_OPTIONS = frozenset({"publish_stock", "poll_interval_seconds"})
+HUB_OPTIONS = frozenset({"publish_stock", "max_webhook_bytes"}) | SCHEDULE_OPTIONS
 """Connection options the hub itself reads; they are not passed to the adapter's config."""
 
 

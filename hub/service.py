@@ -6,6 +6,7 @@ import logging
 import signal
 import threading
 import time
+from typing import Any
 
 from hub.context import HubContext
 
@@ -39,12 +40,33 @@ def run_worker(
     stop: threading.Event | None = None,
     idle_sleep: float = 0.5,
     backorder_every: float = 30.0,
+    schedule: bool = False,
 ) -> None:
     """Process inbox and outbox until stopped (SIGTERM/SIGINT), or once, or after `idle_exit` idle seconds.
 
     Every `backorder_every` seconds, backordered orders are allocated again if stock has arrived.
+    With `schedule`, the process also runs the polling scheduler (not with `once`): any number of
+    workers may, each tick of a connection is polled by one of them (docs/scheduler.md).
     """
     stop = stop or _stop_on_signals()
+    if schedule and not once:
+        scheduler = _start_scheduler(ctx)
+        try:
+            _work(ctx, stop, once, idle_exit, idle_sleep, backorder_every)
+        finally:
+            scheduler.shutdown(wait=True)
+        return
+    _work(ctx, stop, once, idle_exit, idle_sleep, backorder_every)
+
+
+def _work(
+    ctx: HubContext,
+    stop: threading.Event,
+    once: bool,
+    idle_exit: float | None,
+    idle_sleep: float,
+    backorder_every: float,
+) -> None:
     idle_since = time.monotonic()
     backorders_due = time.monotonic() + backorder_every
     while not stop.is_set():
@@ -67,17 +89,26 @@ def run_worker(
         stop.wait(idle_sleep)
 
 
-def run_scheduler(ctx: HubContext, *, stop: threading.Event | None = None) -> None:
-    """Run the polling scheduler until stopped."""
-    from hub.scheduler.jobs import build_scheduler
-
+def run_scheduler(ctx: HubContext, *, stop: threading.Event | None = None, holder: str | None = None) -> None:
+    """Run the polling scheduler until stopped; other instances may run too (each tick is polled once)."""
     stop = stop or _stop_on_signals()
-    scheduler = build_scheduler(ctx)
-    scheduler.start()
+    scheduler = _start_scheduler(ctx, holder=holder)
     try:
         stop.wait()
     finally:
         scheduler.shutdown(wait=True)
+
+
+def _start_scheduler(ctx: HubContext, *, holder: str | None = None) -> Any:
+    from hub.scheduler.jobs import build_scheduler
+
+    scheduler = build_scheduler(ctx, holder=holder)
+    scheduler.start()
+    log.info(
+        "scheduler started: %d polling connections",
+        len([j for j in scheduler.get_jobs() if j.id != "sync-connections"]),
+    )
+    return scheduler
 
 
 def serve(ctx: HubContext, host: str = "127.0.0.1", port: int = 8080, *, workers: int = 1) -> None:

@@ -1,4 +1,4 @@
-"""`hub connections list|add`: named, configured uses of an adapter; secrets are references, never values."""
+"""`hub connections list|add`: named, configured uses of an adapter (with poll status); secrets are references only."""
 
 from __future__ import annotations
 
@@ -9,13 +9,19 @@ import typer
 from rich.table import Table
 
 from hub.context import HUB_OPTIONS
+from hub.errors import ConfigError
+from hub.plugins.capabilities import Capability
 from hub.plugins.config import build_config, resolve_secret
+from hub.plugins.messages import Cursor
+from hub.scheduler.cursors import load_cursor
+from hub.scheduler.schedule import SCHEDULE_OPTIONS, schedule_for
+from hub.scheduler.status import PollStatus, load_statuses
 from hub.store.connections import ConnectionRecord, add_connection
 from hub.store.db import read_only
 
 from .common import err, hub, out, parse_pairs, print_json, usage_error
 
-app = typer.Typer(help="Connections: list them, add one.", no_args_is_help=True)
+app = typer.Typer(help="Connections: list them (with their polling status), add one.", no_args_is_help=True)
 
 PLACEHOLDER = "x-placeholder-for-validation"
 
@@ -35,10 +41,13 @@ def list_(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
-    """List connections; secrets show as the environment variable they come from."""
+    """List connections with their polling status; secrets show as the environment variable they come from."""
     hub_ctx = hub(ctx)
     with read_only(hub_ctx.engine) as conn:
-        rows = [c.public_dict() for c in hub_ctx.connections(conn)]
+        records = hub_ctx.connections(conn)
+        statuses = load_statuses(conn, hub_ctx.tenant)
+        cursors = {r.name: load_cursor(conn, hub_ctx.tenant, r.name) for r in records if r.name in statuses}
+    rows = [_row(hub_ctx, c, statuses.get(c.name), cursors.get(c.name)) for c in records]
     if as_json:
         print_json({"connections": rows})
         return
@@ -55,6 +64,65 @@ def list_(
             "yes" if c["enabled"] else f"no ({c['disabled_reason']})",
         )
     out().print(table)
+    polling = [c for c in rows if c["schedule"] is not None]
+    if not polling:
+        return
+    table = Table(title=f"Polling ({len(polling)})", title_justify="left")
+    for column in ("name", "schedule", "last poll", "last success", "cursor", "polled", "errors"):
+        table.add_column(column, overflow="fold")
+    for c in polling:
+        poll = c["poll"] or {}
+        table.add_row(
+            c["name"],
+            c["schedule"],
+            _when(poll.get("last_poll_at")),
+            _when(poll.get("last_success_at")),
+            _cursor_text(c["cursor"]),
+            str(poll.get("messages_polled", "-")),
+            _errors_text(poll),
+        )
+    out().print(table)
+
+
+def _row(hub_ctx: Any, record: ConnectionRecord, status: PollStatus | None, cursor: Cursor | None) -> dict[str, Any]:
+    """A connection's public fields, its schedule (pollers), poll status and cursor; nothing secret."""
+    row = record.public_dict()
+    schedule: str | None = None
+    if hub_ctx.offers(record, Capability.POLLER):
+        try:
+            schedule = schedule_for(record.name, record.options).describe()
+        except ConfigError as exc:
+            schedule = f"invalid: {exc.message}"
+    row["schedule"] = schedule
+    row["poll"] = status.as_dict() if status is not None else None
+    row["cursor"] = cursor.to_json() if cursor is not None and cursor != Cursor() else None
+    return row
+
+
+def _when(value: str | None) -> str:
+    return value[:19].replace("T", " ") + "Z" if value else "-"
+
+
+def _cursor_text(cursor: dict[str, Any] | None) -> str:
+    if not cursor:
+        return "-"
+    text = f">= {cursor['lower']}"
+    if cursor["seen_at_lower"]:
+        text += f" (+{len(cursor['seen_at_lower'])} seen)"
+    if cursor["upper"]:
+        text += f", < {cursor['upper']}"
+    return text
+
+
+def _errors_text(poll: dict[str, Any]) -> str:
+    if not poll.get("last_error_code"):
+        return "-" if not poll else "none"
+    streak = poll["consecutive_errors"]
+    text = f"{streak} in a row" if streak else "recovered"
+    text += f"; last {_when(poll['last_error_at'])} {poll['last_error_code']}: {poll['last_error']}"
+    if streak and poll.get("next_poll_at"):
+        text += f"; next poll after {_when(poll['next_poll_at'])}"
+    return text
 
 
 @app.command("add")
@@ -86,7 +154,9 @@ def add(
         v for v in secret_refs.values() if resolve_secret(v, environ=environ, secrets_file=hub_ctx.secrets_file) is None
     ]
     environ.update({v: PLACEHOLDER for v in unset})
-    adapter_options = {k: v for k, v in options.items() if k not in HUB_OPTIONS}
+    if Capability.POLLER in spec.capabilities:
+        schedule_for(name, options)  # a ConfigError naming the option: exit 2, nothing stored
+    adapter_options = {k: v for k, v in options.items() if k not in HUB_OPTIONS | SCHEDULE_OPTIONS}
     build_config(
         spec.config,
         adapter_options,

@@ -35,12 +35,15 @@ def worker(
     ctx: typer.Context,
     once: bool = typer.Option(False, "--once", help="Do one round (a pipeline batch and an outbox batch), then exit."),
     idle_exit: float | None = typer.Option(None, "--idle-exit", help="Exit after this many idle seconds."),
+    schedule: bool = typer.Option(
+        False, "--schedule", help="Also run the polling scheduler (any number of instances may: ticks are claimed)."
+    ),
 ) -> None:
     """Process the inbox and deliver the outbox until stopped (SIGTERM or Ctrl-C)."""
     from hub.service import run_worker
 
     _logging()
-    run_worker(hub(ctx), once=once, idle_exit=idle_exit)
+    run_worker(hub(ctx), once=once, idle_exit=idle_exit, schedule=schedule)
 
 
 def api(

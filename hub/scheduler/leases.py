@@ -1,10 +1,16 @@
-"""Leases: at most one holder of a named lease at a time, across processes and machines."""
+"""Leases: at most one holder of a named lease at a time, across processes and machines.
+
+A lease expires `ttl_seconds` after it was last taken or extended, so a lease held by a
+dead (or hung) instance frees itself. Work done under a lease is fenced: `still_held`,
+called inside the transaction that writes the work, checks the lease is still ours and
+extends it, and on PostgreSQL locks the lease row until that transaction commits.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Engine, delete, or_
+from sqlalchemy import Connection, Engine, delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.model.ids import utcnow
@@ -25,6 +31,21 @@ def acquire(engine: Engine, name: str, holder: str, ttl_seconds: float) -> bool:
         ).returning(leases.c.holder)
         row = conn.execute(stmt).first()
     return row is not None and row.holder == holder
+
+
+def still_held(conn: Connection, name: str, holder: str, ttl_seconds: float) -> bool:
+    """Inside the caller's transaction: True (and the lease extended) only if `holder` still holds it, unexpired.
+
+    The UPDATE locks the lease row until the caller commits, so no other instance can take the
+    lease over between this check and the commit of the work it guards.
+    """
+    now = utcnow()
+    changed = conn.execute(
+        update(leases)
+        .where(leases.c.name == name, leases.c.holder == holder, leases.c.expires_at >= now)
+        .values(expires_at=now + timedelta(seconds=ttl_seconds))
+    ).rowcount
+    return changed == 1
 
 
 def release(engine: Engine, name: str, holder: str) -> None:
