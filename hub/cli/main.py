@@ -26,6 +26,7 @@ from . import (
     runtime,
     shipments,
     stock,
+    tokens,
 )
 from .common import err, exit_code_for
 from .demo import demo
@@ -75,6 +76,7 @@ app.add_typer(returns.app, name="returns")
 app.add_typer(rules.app, name="rules")
 app.add_typer(partners.app, name="partners")
 app.add_typer(shipments.app, name="shipments")
+app.add_typer(tokens.app, name="tokens")
 register_allocation_actions()
 
 
