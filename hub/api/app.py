@@ -9,11 +9,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from hub.api import webhooks
+from hub.api.rejections import rejections
 from hub.context import HubContext
 from hub.errors import ConfigError, HubError
 from hub.jsonable import to_jsonable
 from hub.model.ids import new_id
-from hub.pipeline.inbox import failure_fields, insert_raw, mark_done, store_raw
+from hub.pipeline.inbox import store_raw
 from hub.pipeline.ingest import ingest_bytes
 from hub.pipeline.runner import Pipeline
 from hub.plugins.capabilities import Capability
@@ -27,12 +29,19 @@ from hub.store.tables import inbox
 
 def create_app(ctx: HubContext) -> FastAPI:
     app = FastAPI(title="hub", version="0.1.0")
+    webhook_connections = webhooks.Connections(ctx)
 
     @app.get("/health")
     def health() -> dict[str, Any]:
         with read_only(ctx.engine) as conn:
             conn.execute(select(1))
         return {"status": "ok", "tenant": ctx.tenant}
+
+    @app.get("/webhooks/rejections")
+    def webhook_rejections() -> dict[str, dict[str, Any]]:
+        """Webhook deliveries refused at verification, per connection: count, last error code, when."""
+        with read_only(ctx.engine) as conn:
+            return rejections(conn, ctx.tenant)
 
     @app.get("/orders")
     def orders(status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
@@ -70,35 +79,21 @@ def create_app(ctx: HubContext) -> FastAPI:
 
     @app.post("/webhooks/{connection}")
     async def webhook(connection: str, request: Request) -> JSONResponse:
-        """Store the raw delivery first, then verify it; the sender gets 2xx only once it is stored."""
-        body = await request.body()
+        """Verify the raw delivery first, then store it in the inbox; 200 only once it is committed.
+
+        Unknown connection 404; body over the connection's `max_webhook_bytes` (default 1 MiB) 413; bad
+        signature 401 with nothing stored but the connection's rejection counter; a redelivered event id
+        200 with status `duplicate`, nothing new stored. A worker processes the inbox, not this request.
+        """
+        cached = webhook_connections.cached(connection)
+        if cached is not None:
+            record = webhooks.lookup(ctx, webhook_connections, connection, cached)
+        else:
+            record = await run_in_threadpool(webhooks.lookup, ctx, webhook_connections, connection)
+        body = await webhooks.read_body(request, webhooks.max_bytes(record))
         headers = {k.lower(): v for k, v in request.headers.items()}
-        with ctx.engine.begin() as conn:
-            match = get_connection(conn, ctx.tenant, connection, missing_ok=True)
-            if match is None:
-                raise HTTPException(404, f"no connection {connection!r}")
-            delivery_id = headers.get("x-shopify-webhook-id") or headers.get("x-request-id")
-            message_id = insert_raw(
-                conn,
-                RawMessage(
-                    body=body,
-                    connection=connection,
-                    transport="webhook",
-                    transport_id=delivery_id,
-                    content_type=headers.get("content-type"),
-                    headers=_safe_headers(headers),
-                    tenant=ctx.tenant,
-                ),
-            )
-        try:
-            receiver = ctx.capability(match, Capability.WEBHOOK_RECEIVER)
-            receiver.verify(headers, body)
-        except HubError as exc:
-            with ctx.engine.begin() as conn:
-                mark_done(conn, [{"id": message_id, **failure_fields("verify", exc)}])
-            code = 401 if isinstance(exc, ConfigError) else 400
-            return JSONResponse({"error": exc.code, "message": exc.message, "message_id": message_id}, code)
-        return JSONResponse({"message_id": message_id, "status": "received"}, 202)
+        received = await run_in_threadpool(webhooks.receive, ctx, record, headers, body)
+        return JSONResponse(received.body(), 401 if received.status == "rejected" else 200)
 
     @app.post("/messages/{connection}")
     async def post_message(connection: str, request: Request, filename: str | None = None, process: bool = True):
@@ -136,12 +131,18 @@ def create_app(ctx: HubContext) -> FastAPI:
         except HubError as exc:
             raise HTTPException(500 if isinstance(exc, ConfigError) else 422, exc.as_dict()) from None
 
+    mount_faces(app, ctx)
     return app
 
 
-_SECRET_HEADERS = {"authorization", "cookie", "x-api-key", "proxy-authorization"}
+def mount_faces(app: FastAPI, ctx: HubContext) -> None:
+    """The versioned API (/api/v1, with its problem-detail handlers), the operator console, KPIs and /metrics."""
+    from hub.api.metrics import metrics_router
+    from hub.api.v1 import mount
+    from hub.console import console_router
+    from hub.console.kpis import kpis_router
 
-
-def _safe_headers(headers: dict[str, str]) -> dict[str, str]:
-    """Headers worth keeping with the raw message, minus credentials."""
-    return {k: ("[redacted]" if k in _SECRET_HEADERS else v) for k, v in headers.items()}
+    mount(app, ctx)
+    app.include_router(console_router(ctx))
+    app.include_router(kpis_router(ctx))
+    app.include_router(metrics_router(ctx))
