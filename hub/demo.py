@@ -15,7 +15,9 @@ from sqlalchemy import select
 
 from hub.allocation.ledger import set_node
 from hub.allocation.stock_import import import_stock_csv
+from hub.auth import Role, create_token
 from hub.context import HubContext
+from hub.demo_webhooks import deliver_webhooks, demo_environ
 from hub.exceptions import list_exceptions
 from hub.partners.store import load_file, save_profile
 from hub.pipeline.ingest import ingest_path
@@ -54,6 +56,7 @@ class DemoSummary:
     failed_messages: list[dict[str, Any]] = field(default_factory=list)
     exceptions: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    console_token: str = ""  # an operator token for the console, printed once like `hub tokens create` does
 
     @property
     def delivered(self) -> int:
@@ -94,6 +97,7 @@ def setup(ctx: HubContext, network: dict[str, Any], fixtures: Path) -> None:
                     channel=c.get("channel", c["name"]),
                     tenant=ctx.tenant,
                     options=dict(c.get("options") or {}),
+                    secret_refs=dict(c.get("secrets") or {}),
                 ),
             )
         for n in network["nodes"]:
@@ -131,6 +135,15 @@ def order_nodes(ctx: HubContext) -> dict[str, str]:
         return {order_id: "+".join(sorted(codes)) for order_id, codes in found.items()}
 
 
+def _webhook_secrets(network: dict[str, Any], environ: dict[str, str]) -> dict[str, str]:
+    """Each webhook connection's signing secret, read from the environment variable its `secrets` names."""
+    return {
+        c["name"]: environ[c["secrets"]["webhook_secret"]]
+        for c in network["connections"]
+        if "webhook_secret" in (c.get("secrets") or {})
+    }
+
+
 def run_demo(home: Path | None = None, *, fixtures: Path = FIXTURES) -> DemoSummary:
     """Run the whole scenario in `home` (wiped first) on its own SQLite file; returns the summary."""
     from hub.outbox.worker import OutboxWorker
@@ -142,7 +155,8 @@ def run_demo(home: Path | None = None, *, fixtures: Path = FIXTURES) -> DemoSumm
     engine = make_engine(f"sqlite:///{home / 'hub.db'}")
     try:
         upgrade(engine)
-        ctx = HubContext(engine=engine, registry=default_registry(), home=home, environ=dict(os.environ))
+        environ = demo_environ(dict(os.environ))
+        ctx = HubContext(engine=engine, registry=default_registry(), home=home, environ=environ)
         setup(ctx, network, fixtures)
         summary = DemoSummary(home=str(home))
         with read_only(engine) as conn:
@@ -156,7 +170,11 @@ def run_demo(home: Path | None = None, *, fixtures: Path = FIXTURES) -> DemoSumm
                 report = ingest_path(pipeline, path, connection=arrival["connection"]).as_dict()
                 report["path"] = path.name
                 summary.files.append(report | {"connection": arrival["connection"], "note": arrival.get("note", "")})
+            if wave is network["arrivals"] and network.get("webhooks"):
+                secrets = _webhook_secrets(network, environ)
+                summary.files += deliver_webhooks(ctx, pipeline, network["webhooks"], secrets, fixtures)
             results += OutboxWorker(ctx).drain()
+        summary.console_token = create_token(engine, ctx.tenant, Role.OPERATOR, "demo console")
         summary.deliveries = [
             {
                 "id": r.id,

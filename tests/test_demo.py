@@ -17,8 +17,8 @@ def summary(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_orders_from_three_sources_and_duplicates_collapsed(summary) -> None:
-    assert len(summary.orders) == 8
-    assert {o["source"] for o in summary.orders} == {"webshop", "marketplace", "shopmart"}
+    assert len(summary.orders) == 9
+    assert {o["source"] for o in summary.orders} == {"webshop", "marketplace", "shopmart", "shop-de"}
     assert [f["status"] for f in summary.files] == [
         "accepted",
         "duplicate",
@@ -26,10 +26,13 @@ def test_orders_from_three_sources_and_duplicates_collapsed(summary) -> None:
         "rejected",
         "accepted",  # the retailer's X12 850
         "duplicate",  # the same interchange again: TA1 025, nothing created
+        "accepted",  # the Shopify webhook, signed, through POST /webhooks/shop-de
+        "duplicate",  # the same event delivered again
+        "refused",  # signed with the wrong secret: 401, nothing stored
         "accepted",  # the 3PL's 945
     ]
-    assert summary.duplicates == 2
-    assert sum(summary.orders_by_status.values()) == 8
+    assert summary.duplicates == 3
+    assert sum(summary.orders_by_status.values()) == 9
     assert summary.orders_by_status.get("backordered") == 1
 
 
@@ -57,17 +60,17 @@ def test_stock_is_reserved_at_both_nodes(summary) -> None:
     before = {(r["node"], r["sku"]): r for r in summary.stock_before}
     after = {(r["node"], r["sku"]): r for r in summary.stock_after}
     assert all(r["reserved"] == "0" for r in before.values())
-    assert after["BER", "STICKER-PACK"]["reserved"] == "10"
+    assert after["BER", "STICKER-PACK"]["reserved"] == "11"  # 10 for the files, 1 for the Shopify order
     assert after["AMS", "GRINDER-HND"]["available"] == "0"
     assert {o["node"] for o in summary.orders} == {"BER", "AMS", "NJ3", None}
 
 
 def test_releases_are_delivered_to_the_file_sinks(summary) -> None:
     releases = [d for d in summary.deliveries if d["kind"] == "order_release"]
-    assert len(releases) == 7 and all(d["outcome"] == "delivered" for d in releases)
-    assert summary.delivered >= 7
+    assert len(releases) == 8 and all(d["outcome"] == "delivered" for d in releases)
+    assert summary.delivered >= 8
     written = [f for f in summary.outbound_files if "order_release" in f]
-    assert len(written) == 7
+    assert len(written) == 8
     assert {Path(f).parent.name for f in written} == {"wms-berlin", "wms-amsterdam", "logix-edi"}
     assert all((Path(summary.home) / f).is_file() for f in summary.outbound_files)
 
@@ -89,14 +92,15 @@ def test_demo_reruns_in_the_same_folder(tmp_path: Path) -> None:
     home = tmp_path / "again"
     run_demo(home)
     assert (home / MARKER).exists()
-    assert len(run_demo(home).orders) == 8
+    assert len(run_demo(home).orders) == 9
 
 
 def test_hub_demo_command_prints_the_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "160")
     result = CliRunner().invoke(app, ["demo", "--home", str(tmp_path / "cli")])
     assert result.exit_code == 0, result.output
-    for text in ("Files received", "duplicate", "Orders (8)", "Stock before -> after", "Outbox", "messages replay"):
+    expected = ("Files received", "duplicate", "Orders (9)", "Stock before -> after", "Outbox", "messages replay")
+    for text in (*expected, "Operator console", "hub_tok_"):
         assert text in result.stdout
 
 
@@ -106,3 +110,30 @@ def test_every_order_is_decided_by_the_demo_rule_set_and_explained(summary) -> N
     backordered = [o for o in summary.orders if o["status"] == "backordered"]
     assert {e["kind"] for e in summary.exceptions} >= {"backorder"} if backordered else True
     assert all(e["order_id"] for e in summary.exceptions)
+
+
+def test_webhooks_go_through_the_real_intake(summary) -> None:
+    """Signed, the order lands once; the redelivery is a duplicate; the forgery is refused with nothing stored."""
+    hooks = [f for f in summary.files if "webhook" in f["connection"]]
+    assert [(f["status"], f["message_id"] is not None) for f in hooks] == [
+        ("accepted", True),
+        ("duplicate", True),
+        ("refused", False),
+    ]
+    assert hooks[1]["message_id"] == hooks[0]["message_id"]
+    assert hooks[2]["errors"][0]["code"] == "bad_signature"
+    (shop_order,) = [o for o in summary.orders if o["source"] == "shop-de"]
+    assert (shop_order["external_id"], shop_order["status"], shop_order["node"]) == ("7001", "released", "BER")
+
+
+def test_the_console_token_signs_in(summary) -> None:
+    from hub.auth import Role, authenticate
+    from hub.store.db import make_engine
+
+    engine = make_engine(f"sqlite:///{Path(summary.home) / 'hub.db'}")
+    try:
+        with engine.connect() as conn:
+            principal = authenticate(conn, summary.console_token)
+    finally:
+        engine.dispose()
+    assert principal is not None and principal.role is Role.OPERATOR

@@ -105,6 +105,11 @@ def print_summary(s: DemoSummary) -> None:
         f"{hub_cmd} rules show; {hub_cmd} stock; {hub_cmd} messages list --box outbox",
         soft_wrap=True,
     )
+    if s.console_token:
+        console.print("\n[bold]6. Operator console[/] (orders, timelines, exceptions, KPIs, alerts; API at /api/v1)")
+        console.print(f"   start it:  HUB_HOME={escape(s.home)} {hub_cmd} api --port 8080", soft_wrap=True)
+        console.print("   open:      http://127.0.0.1:8080/  and sign in with this operator token (shown once):")
+        console.print(f"   {escape(s.console_token)}", soft_wrap=True)
 
 
 def _counts(counts: dict[str, int]) -> str:
