@@ -9,13 +9,11 @@ import typer
 from rich.table import Table
 
 from hub.context import HUB_OPTIONS
-from hub.errors import ConfigError
 from hub.plugins.capabilities import Capability
 from hub.plugins.config import build_config, resolve_secret
-from hub.plugins.messages import Cursor
 from hub.scheduler.cursors import load_cursor
 from hub.scheduler.schedule import SCHEDULE_OPTIONS, schedule_for
-from hub.scheduler.status import PollStatus, load_statuses
+from hub.scheduler.status import connection_row, load_statuses
 from hub.store.connections import ConnectionRecord, add_connection
 from hub.store.db import read_only
 
@@ -47,7 +45,7 @@ def list_(
         records = hub_ctx.connections(conn)
         statuses = load_statuses(conn, hub_ctx.tenant)
         cursors = {r.name: load_cursor(conn, hub_ctx.tenant, r.name) for r in records if r.name in statuses}
-    rows = [_row(hub_ctx, c, statuses.get(c.name), cursors.get(c.name)) for c in records]
+    rows = [connection_row(hub_ctx, c, statuses.get(c.name), cursors.get(c.name)) for c in records]
     if as_json:
         print_json({"connections": rows})
         return
@@ -82,21 +80,6 @@ def list_(
             _errors_text(poll),
         )
     out().print(table)
-
-
-def _row(hub_ctx: Any, record: ConnectionRecord, status: PollStatus | None, cursor: Cursor | None) -> dict[str, Any]:
-    """A connection's public fields, its schedule (pollers), poll status and cursor; nothing secret."""
-    row = record.public_dict()
-    schedule: str | None = None
-    if hub_ctx.offers(record, Capability.POLLER):
-        try:
-            schedule = schedule_for(record.name, record.options).describe()
-        except ConfigError as exc:
-            schedule = f"invalid: {exc.message}"
-    row["schedule"] = schedule
-    row["poll"] = status.as_dict() if status is not None else None
-    row["cursor"] = cursor.to_json() if cursor is not None and cursor != Cursor() else None
-    return row
 
 
 def _when(value: str | None) -> str:

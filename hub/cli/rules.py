@@ -11,7 +11,6 @@ from rich.table import Table
 from hub.allocation.allocator import Allocator
 from hub.allocation.profiles import load_node_profiles
 from hub.rules.loader import read_rule_set_file
-from hub.rules.ruleset import RuleSet
 from hub.rules.simulate import simulate
 from hub.rules.store import activate, list_rule_sets, rule_set_text, save_rule_set
 from hub.store.db import read_only
@@ -21,20 +20,6 @@ from .common import fail, hub, out, print_json, usage_error
 app = typer.Typer(help="Allocation rules: check, activate, list, show, simulate.", no_args_is_help=True)
 
 FileArg = typer.Argument(..., metavar="FILE", exists=True, dir_okay=False, readable=True, help="Rule set YAML.")
-
-
-def _summary(rule_set: RuleSet) -> dict[str, object]:
-    return {
-        "rule_set": rule_set.name,
-        "version": rule_set.version,
-        "holds": len(rule_set.holds),
-        "priorities": len(rule_set.priorities),
-        "routes": len(rule_set.routes),
-        "exclusions": len(rule_set.order_exclusions) + len(rule_set.line_exclusions),
-        "policies": len(rule_set.policies),
-        "safety_stock": len(rule_set.safety_stock),
-        "settings": rule_set.settings.model_dump(mode="json", exclude_none=True),
-    }
 
 
 @app.command("check")
@@ -55,9 +40,9 @@ def check(
         if unknown:
             warnings.append(f"names node(s) the store does not know: {', '.join(unknown)}")
     if as_json:
-        print_json({"file": str(path), "ok": True, "warnings": warnings, **_summary(rule_set)})
+        print_json({"file": str(path), "ok": True, "warnings": warnings, **rule_set.summary()})
         return
-    s = _summary(rule_set)
+    s = rule_set.summary()
     out().print(
         f"{path}: ok: rule set {s['rule_set']} v{s['version']}: {s['holds']} holds, {s['priorities']} priorities, "
         f"{s['routes']} routes, {s['exclusions']} exclusions, {s['policies']} policies, "

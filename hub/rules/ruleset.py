@@ -198,6 +198,21 @@ class RuleSet:
     line_exclusions: tuple[Compiled, ...]
     policies: tuple[Compiled, ...]
     safety_stock: tuple[SafetyStockRule, ...]
+
+    def summary(self) -> dict[str, Any]:
+        """Name, version, how many rules of each kind, and the settings (what `hub rules check` and the API show)."""
+        return {
+            "rule_set": self.name,
+            "version": self.version,
+            "holds": len(self.holds),
+            "priorities": len(self.priorities),
+            "routes": len(self.routes),
+            "exclusions": len(self.order_exclusions) + len(self.line_exclusions),
+            "policies": len(self.policies),
+            "safety_stock": len(self.safety_stock),
+            "settings": self.settings.model_dump(mode="json", exclude_none=True),
+        }
+
     source: RuleSetFile
 
     @property

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, delete, select, update
 
+from hub.errors import ConfigError
 from hub.model.ids import utcnow
+from hub.plugins.capabilities import Capability
+from hub.plugins.messages import Cursor
+from hub.scheduler.schedule import schedule_for
 from hub.store.sql import insert_ignore
 from hub.store.tables import connection_status, poll_ticks
+
+if TYPE_CHECKING:
+    from hub.context import HubContext
+    from hub.store.connections import ConnectionRecord
 
 TICKS_KEPT = timedelta(days=1)
 """Claimed tick rows older than this are pruned when a newer tick of the same connection is claimed."""
@@ -175,3 +183,21 @@ def _status(row: Any) -> PollStatus:
         messages_polled=row.messages_polled,
         next_poll_at=row.next_poll_at,
     )
+
+
+def connection_row(
+    ctx: HubContext, record: ConnectionRecord, status: PollStatus | None, cursor: Cursor | None
+) -> dict[str, Any]:
+    """A connection's public fields (secrets as the variables they come from), its schedule (pollers), poll status
+    and cursor: what `hub connections list --json` and the API show."""
+    row = record.public_dict()
+    schedule: str | None = None
+    if ctx.offers(record, Capability.POLLER):
+        try:
+            schedule = schedule_for(record.name, record.options).describe()
+        except ConfigError as exc:
+            schedule = f"invalid: {exc.message}"
+    row["schedule"] = schedule
+    row["poll"] = status.as_dict() if status is not None else None
+    row["cursor"] = cursor.to_json() if cursor is not None and cursor != Cursor() else None
+    return row

@@ -9,13 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.security import Problem
 from hub.api.v1.deps import ADMIN, VIEWER, Caller
-from hub.errors import ConfigError
-from hub.plugins.capabilities import Capability
-from hub.plugins.messages import Cursor
 from hub.scheduler.cursors import load_cursor
-from hub.scheduler.schedule import schedule_for
-from hub.scheduler.status import load_statuses
-from hub.store.connections import ConnectionRecord, get_connection, set_enabled
+from hub.scheduler.status import connection_row, load_statuses
+from hub.store.connections import get_connection, set_enabled
 from hub.store.db import read_only
 
 router = APIRouter(prefix="/connections", tags=["connections"])
@@ -27,21 +23,6 @@ class DisableBody(BaseModel):
     reason: str = Field("stopped by an operator through the API", min_length=1, max_length=500)
 
 
-def _row(who: Caller, record: ConnectionRecord, status: Any, cursor: Cursor | None) -> dict[str, Any]:
-    """Public fields (secrets as the variable they come from), schedule, poll status and cursor."""
-    row = record.public_dict()
-    schedule: str | None = None
-    if who.ctx.offers(record, Capability.POLLER):
-        try:
-            schedule = schedule_for(record.name, record.options).describe()
-        except ConfigError as exc:
-            schedule = f"invalid: {exc.message}"
-    row["schedule"] = schedule
-    row["poll"] = status.as_dict() if status is not None else None
-    row["cursor"] = cursor.to_json() if cursor is not None and cursor != Cursor() else None
-    return row
-
-
 def _rows(who: Caller, name: str | None = None) -> list[dict[str, Any]]:
     with read_only(who.ctx.engine) as conn:
         records = who.ctx.connections(conn)
@@ -49,7 +30,7 @@ def _rows(who: Caller, name: str | None = None) -> list[dict[str, Any]]:
             records = [r for r in records if r.name == name]
         statuses = load_statuses(conn, who.tenant)
         cursors = {r.name: load_cursor(conn, who.tenant, r.name) for r in records}
-    return [_row(who, r, statuses.get(r.name), cursors.get(r.name)) for r in records]
+    return [connection_row(who.ctx, r, statuses.get(r.name), cursors.get(r.name)) for r in records]
 
 
 @router.get("", summary="Connections with their polling status and cursor")

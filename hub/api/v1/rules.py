@@ -47,20 +47,6 @@ class SimulateBody(Candidate):
         return value
 
 
-def _summary(rule_set: RuleSet) -> dict[str, Any]:
-    return {
-        "rule_set": rule_set.name,
-        "version": rule_set.version,
-        "holds": len(rule_set.holds),
-        "priorities": len(rule_set.priorities),
-        "routes": len(rule_set.routes),
-        "exclusions": len(rule_set.order_exclusions) + len(rule_set.line_exclusions),
-        "policies": len(rule_set.policies),
-        "safety_stock": len(rule_set.safety_stock),
-        "settings": rule_set.settings.model_dump(mode="json", exclude_none=True),
-    }
-
-
 def _compile(text: str) -> RuleSet:
     try:
         return load_rule_set_text(text, "<request body>")
@@ -80,7 +66,7 @@ def _show(who: Caller, version: int | None) -> dict[str, Any]:
     if found is None:
         what = "no active rule set: the built-in default applies" if version is None else f"no rule set v{version}"
         raise Problem(404, what)
-    return {"version": found[0], "yaml": found[1], **_summary(_compile(found[1]))}
+    return {"version": found[0], "yaml": found[1], **_compile(found[1]).summary()}
 
 
 @router.get("/active", summary="The active rule set: its YAML and a summary")
@@ -105,7 +91,7 @@ def validate(body: Candidate, who: Caller = VIEWER) -> dict[str, Any]:
         known = {n.code for n in load_node_profiles(conn, who.tenant, enabled_only=False)}
     unknown = sorted(rule_set.node_codes() - known)
     warnings = [f"names node(s) the store does not know: {', '.join(unknown)}"] if unknown else []
-    return {"ok": True, "errors": [], "warnings": warnings, **_summary(rule_set)}
+    return {"ok": True, "errors": [], "warnings": warnings, **rule_set.summary()}
 
 
 @router.post("/simulate", summary="Replay past orders through a candidate rule set; nothing live is touched")
