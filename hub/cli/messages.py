@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from hub.masking import mask_data, mask_headers, mask_text, secret_values
 from hub.pipeline.inbox import InboxStatus, requeue
 from hub.pipeline.ingest import report_for
 from hub.pipeline.runner import Pipeline
@@ -18,7 +19,6 @@ from hub.store.db import read_only
 
 from .common import EXIT_FAILED, fail, hub, out, print_json, styled, usage_error
 from .ingest import describe_error
-from .secrets import mask_data, mask_headers, mask_text, secret_values
 
 app = typer.Typer(help="Inbox and outbox messages: list, show with errors, replay.", no_args_is_help=True)
 

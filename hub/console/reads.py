@@ -13,8 +13,8 @@ from sqlalchemy import Connection, func, or_, select
 
 from hub.allocation.ledger import Level
 from hub.api.rejections import rejections
-from hub.cli.secrets import mask_data, mask_headers, mask_text, secret_values
 from hub.context import HubContext
+from hub.masking import mask_data, mask_headers, mask_text, secret_values
 from hub.model.money import decimal_str
 from hub.scheduler.status import load_statuses
 from hub.store import queries

@@ -13,8 +13,8 @@ from sqlalchemy import Table, select
 from hub.api.security import Problem
 from hub.api.v1.deps import OPERATOR, VIEWER, Caller
 from hub.api.v1.models import Page
-from hub.cli.secrets import mask_data, mask_headers, mask_text, secret_values
 from hub.jsonable import to_jsonable
+from hub.masking import mask_data, mask_headers, mask_text, secret_values
 from hub.outbox.worker import replay as replay_outbox_row
 from hub.pipeline.inbox import InboxStatus, requeue
 from hub.pipeline.ingest import report_for

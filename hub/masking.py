@@ -1,4 +1,4 @@
-"""Keep secrets out of what the CLI prints: mask known secret values and sensitive headers."""
+"""Keep secrets out of what the faces show (CLI, API, console): mask known secret values and sensitive headers."""
 
 from __future__ import annotations
 
