@@ -58,6 +58,11 @@ class SftpWmsConfig(BaseModel):
     archive_folder: str = "from_wms/archive"
     error_folder: str = "from_wms/error"
     inbound: tuple[InboundRule, ...] = ()
+    parse_with: str | None = Field(
+        default=None,
+        description="an EDI drop folder: every file is handed, unread, to this connection's file parser (an x12 or "
+        "edifact connection), which answers for it (acknowledgments, duplicate interchanges); inbound rules unused",
+    )
     order_layout: str | None = Field(default=None, description="layout of order files out; none: no order sink")
     order_filename: str = Field(default="ORD_{external_id}_{key}.csv", min_length=1)
     temp_suffix: str = Field(default=".part", min_length=1)

@@ -43,7 +43,8 @@ def default_files(config: SftpWmsConfig) -> FilesFactory:
 
 
 class SftpPoller:
-    """Shipment confirmations, stock snapshots and receipts from the 3PL's inbound folder."""
+    """Shipment confirmations, stock snapshots and receipts from the 3PL's inbound folder (or, with `parse_with`,
+    an EDI drop folder whose files go unread to an x12/edifact connection)."""
 
     capability: ClassVar[Capability] = Capability.POLLER
 
@@ -105,7 +106,7 @@ class SftpPoller:
         name = entry.name
         if name.startswith(".") or name.endswith(TEMP_MARKERS) or name.endswith(self.config.done_suffix):
             return False
-        return self.config.rule_for(name) is not None
+        return self.config.parse_with is not None or self.config.rule_for(name) is not None
 
     def _ready(self, files: RemoteFiles, listing: dict[str, RemoteEntry]) -> list[RemoteEntry]:
         wanted = sorted((e for e in listing.values() if self._wanted(e)), key=lambda e: (e.mtime, e.name))
@@ -154,10 +155,11 @@ class SftpPoller:
             return None
         sha = hashlib.sha256(body).hexdigest()
         key = file_key(entry.name, entry.size, entry.mtime, sha)
+        hand_to = self.config.parse_with
         message = RawMessage(
             body=body,
-            connection=self.context.connection,
-            transport="poll",
+            connection=hand_to or self.context.connection,
+            transport="sftp" if hand_to else "poll",  # "sftp": the receiving connection's file parser reads it
             transport_id=key,
             filename=entry.name,
             headers={"sftp_path": path, "size": str(entry.size), "mtime": str(entry.mtime), "sha256": sha},
@@ -165,7 +167,8 @@ class SftpPoller:
         )
         to, why = "archive", None
         try:
-            self.reader.parse(message)
+            if hand_to is None:  # a drop folder's files are judged (and acknowledged) by the receiving connection
+                self.reader.parse(message)
         except ConfigError:
             raise
         except RecordError as exc:
