@@ -343,3 +343,48 @@ def test_states_show_in_hub_messages_list(cli: Any, home: Path, sim: PeoplevoxSi
     assert despatch["status"] == "processed" and despatch["filename"] == "despatches-DES1001.csv"
     table = cli("messages", "list", "--box", "outbox").stdout
     assert "soap_refused" in table and PASSWORD not in table
+
+
+def test_channel_cancellation_of_a_released_order_cancels_it_at_the_warehouse(
+    engine: Engine, tmp_path: Path, sim: PeoplevoxSimulator
+) -> None:
+    """The shop cancels after the release: the hub cancels the order and sends the warehouse a release_cancel."""
+    ctx, pipeline = build_hub(engine, tmp_path, sim.url)
+    order_id = place(pipeline, ctx)
+    assert [r.kind for r in OutboxWorker(ctx).drain(5)] == ["order_release"]
+    assert order_status(ctx, order_id) == "released"
+    cancel = {
+        "doc_type": "cancellation",
+        "external_id": "1001:cancel",
+        "order_external_id": "1001",
+        "reason": "customer changed their mind",
+        "requested_at": "2026-12-01T10:00:00+00:00",
+    }
+    report = ingest_bytes(pipeline, json.dumps(cancel).encode(), connection="shop", filename="cancel.json")
+    assert report.status == "accepted", report.errors
+    assert order_status(ctx, order_id) == "cancelled"
+    results = OutboxWorker(ctx).drain(5)
+    assert [(r.kind, r.outcome.value) for r in results] == [("release_cancel", "delivered")]
+    assert sim.state.cancelled == {order_id}
+    echo = ingest_bytes(
+        pipeline, json.dumps(cancel | {"external_id": "1001:again"}).encode(), connection="shop", filename="again.json"
+    )
+    assert echo.documents[0]["outcome"] == "unchanged"
+    assert OutboxWorker(ctx).drain(5) == []  # an order cancelled already is not cancelled at the warehouse again
+
+
+def test_an_order_not_yet_released_is_not_cancelled_at_the_warehouse(
+    sqlite_engine: Engine, tmp_path: Path, sim: PeoplevoxSimulator
+) -> None:
+    ctx, pipeline = build_hub(sqlite_engine, tmp_path, sim.url)
+    place(pipeline, ctx, "1002")
+    cancel = {
+        "doc_type": "cancellation",
+        "external_id": "1002:cancel",
+        "order_external_id": "1002",
+        "requested_at": "2026-12-01T10:00:00+00:00",
+    }
+    assert (
+        ingest_bytes(pipeline, json.dumps(cancel).encode(), connection="shop", filename="c.json").status == "accepted"
+    )
+    assert "release_cancel" not in [m["kind"] for m in outbox(ctx)]

@@ -21,7 +21,7 @@ class SoapOrderSink:
     had partly gone through sends the same rows again and the warehouse still holds one order."""
 
     capability: ClassVar[Capability] = Capability.ORDER_SINK
-    kinds: ClassVar[frozenset[str]] = frozenset({"order_release"})
+    kinds: ClassVar[frozenset[str]] = frozenset({"order_release", "release_cancel"})
 
     def __init__(
         self, config: SoapWmsConfig, context: ConnectionContext, *, transport: Transport | None = None
@@ -31,6 +31,9 @@ class SoapOrderSink:
         self.wms = SoapWms(config, transport=transport)
 
     def deliver(self, message: OutboundMessage) -> None:
+        if message.kind == "release_cancel":  # the hub cancelled an order this warehouse was sent
+            self.cancel(message.body, reason=message.body.get("reason"))
+            return
         if message.kind != "order_release":
             raise RecordError(f"{message.kind} messages are not sent to a SOAP warehouse", code="soap_unknown_kind")
         self._run(self.wms.profile.release, message.body, f"release {message.idempotency_key}")

@@ -16,6 +16,7 @@ KIND_CAPABILITY: dict[str, Capability] = {
     "shipment": Capability.SHIPMENT_SINK,
     "order_ack": Capability.SHIPMENT_SINK,
     "order_cancel": Capability.SHIPMENT_SINK,
+    "release_cancel": Capability.ORDER_SINK,
     "invoice": Capability.SHIPMENT_SINK,
     "stock": Capability.STOCK_SINK,
     "ack": Capability.ACK_SINK,
@@ -30,7 +31,7 @@ channel that only wants tracking is never sent them; so is `order_cancel` (the h
 channel's order: hub.channels.cancellations builds it).
 """
 
-OPT_IN_KINDS = frozenset({"order_ack", "invoice", "transfer", "order_cancel"})
+OPT_IN_KINDS = frozenset({"order_ack", "invoice", "transfer", "order_cancel", "release_cancel"})
 
 
 @dataclass(frozen=True)
