@@ -1,4 +1,4 @@
-"""amazon: Amazon Selling Partner API (SP-API) orders in; shipment confirmations and listing quantities out.
+"""amazon: Amazon Selling Partner API (SP-API) orders in; shipment confirmations, cancellations and quantities out.
 
 Capabilities
   poller         searchOrders (Orders API 2026-01-01) by lastUpdatedAfter: closed lower bound, overlap window,
@@ -8,6 +8,9 @@ Capabilities
                  nothing (a pending order is captured when it becomes UNSHIPPED); SHIPPED -> nothing.
   shipment_sink  confirmShipment (Orders v0, the only shipment write in SP-API): one package per tracked parcel,
                  Amazon orderItemIds kept from capture in order.attributes.amazon.items.
+                 order_cancel -> POST_ORDER_ACKNOWLEDGEMENT_DATA feed (Feeds 2021-06-30: createFeedDocument,
+                 presigned PUT, createFeed); StatusCode Failure, one Item per cancelled line, CancelReason
+                 NoInventory / BuyerCanceled / GeneralAdjustment.
   stock_sink     patchListingsItem (Listings Items 2021-08-01) `fulfillment_availability` per SKU.
 
 Connection
@@ -23,12 +26,13 @@ Options (AmazonConfig)
 
 Limits
   Token buckets at the documented default usage plans: searchOrders 0.0056/s burst 20, getOrder 0.5/s burst 30,
-  confirmShipment 2/s burst 10, patchListingsItem 5/s burst 5. A wait longer than max_wait_seconds is raised as
+  confirmShipment 2/s burst 10, patchListingsItem 5/s burst 5, createFeedDocument 0.5/s burst 15,
+  createFeed 0.0083/s burst 15. A wait longer than max_wait_seconds is raised as
   RateLimited(retry_after) instead of sleeping; 429 empties the bucket for Retry-After (or one token's refill);
   5xx/timeouts retry 3 times with backoff, then TransientError; 401/403 ConfigError; 400/404/INVALID listing
   RecordError; x-amzn-RequestId is in every error. No buyer-PII restricted data tokens (RDT): the address is
   what searchOrders returns to the application's roles; an UNSHIPPED order without one is a MappingError.
-  Seller-side cancellation is not written back (no order_cancel sink). Notifications (SQS) are not consumed.
+  A cancellation feed's processing report is not read back. Notifications (SQS) are not consumed.
 """
 
 from __future__ import annotations

@@ -30,7 +30,9 @@ SEARCH_ORDERS = Operation("searchOrders", 0.0056, 20)  # orders 2026-01-01
 GET_ORDER = Operation("getOrder", 0.5, 30)  # orders 2026-01-01
 CONFIRM_SHIPMENT = Operation("confirmShipment", 2.0, 10)  # orders v0 (no 2026-01-01 equivalent)
 PATCH_LISTINGS_ITEM = Operation("patchListingsItem", 5.0, 5)  # listings items 2021-08-01
-OPERATIONS = (SEARCH_ORDERS, GET_ORDER, CONFIRM_SHIPMENT, PATCH_LISTINGS_ITEM)
+CREATE_FEED_DOCUMENT = Operation("createFeedDocument", 0.5, 15)  # feeds 2021-06-30
+CREATE_FEED = Operation("createFeed", 0.0083, 15)  # feeds 2021-06-30 (one token every ~2 minutes)
+OPERATIONS = (SEARCH_ORDERS, GET_ORDER, CONFIRM_SHIPMENT, PATCH_LISTINGS_ITEM, CREATE_FEED_DOCUMENT, CREATE_FEED)
 
 
 def buckets(
@@ -70,6 +72,12 @@ class SpApi:
         self.sleep = sleep
         self.attempts = attempts
         self.backoff = backoff
+
+    def ensure_capacity(self, op: Operation) -> None:
+        """Raise RateLimited now when `op` would wait longer than max_wait_seconds for a token (nothing is taken)."""
+        wait = self.limits[op.name].wait_time()
+        if wait > self.config.max_wait_seconds:
+            raise _rate_limited(f"Amazon {op.name}: rate limit ({op.rate}/s, burst {op.burst})", wait, None)
 
     def request(self, op: Operation, method: str, path: str, *, params: Any = None, json: Any = None) -> httpx.Response:
         bucket = self.limits[op.name]

@@ -1,4 +1,5 @@
-"""A local SP-API simulator for tests and demos: LWA, searchOrders, confirmShipment, patchListingsItem.
+"""A local SP-API simulator for tests and demos: LWA, searchOrders, confirmShipment, patchListingsItem and feeds
+(createFeedDocument, the presigned upload URL on its own host, createFeed, getFeed).
 
 Use as the transport of an httpx.Client (`httpx.MockTransport(sim.handle)`) or as a respx side effect. It checks
 what the real service checks that matters to the adapter (access token, query parameters kept across pages,
@@ -19,6 +20,8 @@ from urllib.parse import parse_qs, unquote
 import httpx
 
 TOKEN_HOST = "api.amazon.com"
+UPLOAD_HOST = "tortuga-prod-na.s3-external-1.amazonaws.com"
+"""Host of the simulator's presigned feed-document URLs (Amazon hands out S3 URLs; the tests route this host)."""
 
 
 def _when(text: str) -> datetime:
@@ -44,6 +47,8 @@ class SellingPartnerSimulator:
         self.shipments: list[tuple[str, dict[str, Any]]] = []
         self.listings: list[tuple[str, str, dict[str, str], dict[str, Any]]] = []
         self.invalid_skus: set[str] = set()
+        self.documents: dict[str, dict[str, Any]] = {}  # feedDocumentId -> contentType, content (None until PUT)
+        self.feeds: list[dict[str, Any]] = []  # createFeed bodies as accepted, with their feedId
         self.queued: dict[str, deque[Any]] = defaultdict(deque)
         self._ids = 0
 
@@ -64,6 +69,14 @@ class SellingPartnerSimulator:
         path = request.url.path
         if request.url.host == TOKEN_HOST:
             return "lwa"
+        if request.url.host == UPLOAD_HOST:
+            return "uploadFeedDocument"
+        if path == "/feeds/2021-06-30/documents" and request.method == "POST":
+            return "createFeedDocument"
+        if path == "/feeds/2021-06-30/feeds" and request.method == "POST":
+            return "createFeed"
+        if path.startswith("/feeds/2021-06-30/feeds/") and request.method == "GET":
+            return "getFeed"
         if path == "/orders/2026-01-01/orders":
             return "searchOrders"
         if path.startswith("/orders/2026-01-01/orders/"):
@@ -92,6 +105,8 @@ class SellingPartnerSimulator:
             return answer
         if op == "lwa":
             return self._token(request)
+        if op == "uploadFeedDocument":  # S3, not SP-API: the URL's signature is the credential
+            return self._upload(request)
         if request.headers.get("x-amz-access-token") != self.current_token or self.current_token is None:
             return self._json(
                 403,
@@ -111,6 +126,12 @@ class SellingPartnerSimulator:
             return self._confirm(request)
         if op == "patchListingsItem":
             return self._patch(request)
+        if op == "createFeedDocument":
+            return self._create_document(request)
+        if op == "createFeed":
+            return self._create_feed(request)
+        if op == "getFeed":
+            return self._get_feed(request)
         return self._json(404, {"errors": [{"code": "NotFound", "message": "Resource not found"}]})
 
     def _token(self, request: httpx.Request) -> httpx.Response:
@@ -209,4 +230,62 @@ class SellingPartnerSimulator:
             )
         return self._json(
             200, {"sku": sku, "status": "ACCEPTED", "submissionId": f"sim-sub-{len(self.listings)}", "issues": []}
+        )
+
+    # -- feeds 2021-06-30 ----------------------------------------------------------------------------
+    def feed_content(self, feed_id: str) -> bytes:
+        """The uploaded content of the document a created feed names."""
+        feed = next(f for f in self.feeds if f["feedId"] == feed_id)
+        return self.documents[feed["inputFeedDocumentId"]]["content"]
+
+    def _create_document(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content or b"{}")
+        if not isinstance(body, dict) or not body.get("contentType"):
+            return self._json(400, {"errors": [{"code": "InvalidInput", "message": "contentType is required"}]})
+        document_id = f"amzn1.tortuga.4.na.sim-{len(self.documents) + 1:04d}"
+        self.documents[document_id] = {"contentType": body["contentType"], "content": None, "put_headers": None}
+        url = f"https://{UPLOAD_HOST}/NinetyDays/{document_id}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=sim"
+        return self._json(201, {"feedDocumentId": document_id, "url": url})
+
+    def _upload(self, request: httpx.Request) -> httpx.Response:
+        document_id = request.url.path.rsplit("/", 1)[-1]
+        document = self.documents.get(document_id)
+        if request.method != "PUT" or document is None or "X-Amz-Signature" not in str(request.url):
+            return httpx.Response(403, text="<Error><Code>AccessDenied</Code></Error>")
+        if request.headers.get("content-type") != document["contentType"]:  # the content type is signed
+            return httpx.Response(403, text="<Error><Code>SignatureDoesNotMatch</Code></Error>")
+        document["content"] = request.content
+        document["put_headers"] = dict(request.headers)
+        return httpx.Response(200)
+
+    def _create_feed(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content or b"{}")
+        document = self.documents.get(body.get("inputFeedDocumentId")) if isinstance(body, dict) else None
+        if (
+            not isinstance(body, dict)
+            or not body.get("feedType")
+            or not isinstance(body.get("marketplaceIds"), list)
+            or not body["marketplaceIds"]
+            or document is None
+            or document["content"] is None
+        ):
+            return self._json(400, {"errors": [{"code": "InvalidInput", "message": "Invalid Input"}]})
+        feed_id = str(50_000 + len(self.feeds) + 1)
+        self.feeds.append(body | {"feedId": feed_id})
+        return self._json(202, {"feedId": feed_id})
+
+    def _get_feed(self, request: httpx.Request) -> httpx.Response:
+        feed_id = unquote(request.url.path.rsplit("/", 1)[-1])
+        feed = next((f for f in self.feeds if f["feedId"] == feed_id), None)
+        if feed is None:
+            return self._json(404, {"errors": [{"code": "NotFound", "message": "Resource not found"}]})
+        return self._json(
+            200,
+            {
+                "feedId": feed_id,
+                "feedType": feed["feedType"],
+                "marketplaceIds": feed["marketplaceIds"],
+                "createdTime": "2026-12-02T15:30:00Z",
+                "processingStatus": "IN_QUEUE",
+            },
         )

@@ -1,4 +1,5 @@
-"""Write-backs: shipments as confirmShipment (Orders v0), availability as patchListingsItem (Listings 2021-08-01).
+"""Write-backs: shipments as confirmShipment (Orders v0), availability as patchListingsItem (Listings 2021-08-01),
+hub cancellations as a POST_ORDER_ACKNOWLEDGEMENT_DATA feed (Feeds 2021-06-30, StatusCode Failure).
 
 Stock goes out one SKU per request with patchListingsItem rather than a JSON_LISTINGS_FEED: the outbox already
 coalesces a SKU's pending figures into the newest one and hands each message to the sink on its own, so a
@@ -17,6 +18,14 @@ from urllib.parse import quote
 
 from adapters.amazon.api import CONFIRM_SHIPMENT, PATCH_LISTINGS_ITEM, SpApi
 from adapters.amazon.config import AmazonConfig
+from adapters.amazon.feeds import (
+    ORDER_ACKNOWLEDGEMENT,
+    Acknowledgement,
+    acknowledgement_feed,
+    cancel_reason,
+    message_id,
+    submit_feed,
+)
 from adapters.amazon.orders import sku_map_for
 from hub.channels import SkuMap, read_json, request_id
 from hub.errors import Location, RecordError
@@ -67,10 +76,11 @@ def ship_date(text: Any) -> str:
 
 
 class AmazonShipmentSink:
-    """Confirms each parcel of a hub shipment on the Amazon order: carrier, tracking number, items and quantities."""
+    """Confirms each parcel of a hub shipment on the Amazon order: carrier, tracking number, items and quantities;
+    cancels (whole orders or lines) the hub cancelled with an order acknowledgement feed (`order_cancel`)."""
 
     capability = Capability.SHIPMENT_SINK
-    kinds: ClassVar[frozenset[str]] = frozenset({"shipment"})
+    kinds: ClassVar[frozenset[str]] = frozenset({"shipment", "order_cancel"})
 
     def __init__(self, config: AmazonConfig, context: ConnectionContext, *, api: SpApi | None = None) -> None:
         self.config = config
@@ -79,6 +89,9 @@ class AmazonShipmentSink:
         self.carriers = CARRIER_CODES | {k.lower(): v for k, v in config.carrier_codes.items()}
 
     def deliver(self, message: OutboundMessage) -> None:
+        if message.kind == "order_cancel":
+            self.cancel(message)
+            return
         for order_id, payload in self.requests(message):
             self.api.request(
                 CONFIRM_SHIPMENT,
@@ -142,6 +155,41 @@ class AmazonShipmentSink:
                 detail["shippingMethod"] = str(tracking["service"])
             out.append((str(order_id), {"marketplaceId": marketplace, "packageDetail": detail}))
         return out
+
+    def cancellation(self, message: OutboundMessage) -> tuple[str, Acknowledgement]:
+        """(marketplace id, acknowledgement) of one `order_cancel` message.
+
+        Every cancelled line is named by its AmazonOrderItemCode (kept at capture in order.attributes.amazon.items);
+        a whole-order cancellation names all the order's items, as Amazon cancels items, not the bare order.
+        """
+        body = message.body
+        order = _get(body, "order") or {}
+        order_id = body.get("order_external_id") or _get(order, "external_id")
+        if not order_id:
+            raise _bad("the order_cancel message names no Amazon order id", "order_external_id")
+        amazon = _get(order, "attributes", "amazon") or {}
+        marketplace = amazon.get("marketplace_id") or self.config.marketplace_ids[0]
+        items = {int(i["line_no"]): i.get("order_item_id") for i in amazon.get("items") or [] if i.get("line_no")}
+        line_nos = [int(n) for n in body.get("line_nos") or []]  # [] = the whole order: every line it had
+        wanted = line_nos or [int(line["line_no"]) for line in body.get("lines") or []] or sorted(items)
+        codes: list[str] = []
+        for line_no in wanted:
+            code = items.get(line_no)
+            if not code:
+                raise _bad(f"order {order_id} line {line_no} has no Amazon orderItemId", f"lines[{line_no}]")
+            if code not in codes:
+                codes.append(str(code))
+        if not codes:
+            raise _bad(f"order {order_id}: no Amazon order items to cancel", "lines")
+        reason = cancel_reason(body.get("reason_code"))
+        ack = Acknowledgement(str(order_id), tuple(codes), reason, message_id(message.idempotency_key))
+        return str(marketplace), ack
+
+    def cancel(self, message: OutboundMessage) -> str:
+        """Submit the acknowledgement feed (StatusCode Failure) for one `order_cancel` message; returns the feedId."""
+        marketplace, ack = self.cancellation(message)
+        content = acknowledgement_feed(self.config.seller_id, [ack])
+        return submit_feed(self.api, ORDER_ACKNOWLEDGEMENT, [marketplace], content)
 
 
 class AmazonStockSink:
