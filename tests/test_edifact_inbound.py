@@ -127,6 +127,12 @@ def test_sku_defaults_to_the_lin_item_number_and_falls_back() -> None:
         map_orders(missing, BERG)
     assert error.value.code == "sku_missing" and error.value.location.field == "LIN03"
     assert error.value.problem().code == "13" and error.value.problem().position == 5
+    # no sku_qualifier, no LIN item number, but a PIA id: a typed error naming what the line has (atheris found
+    # this one raising IndexError)
+    no_number = one_message("ORDERS:D:01B:UN", [*PO_HEAD, "LIN+1", "PIA+5+77:IN", "QTY+21:2"])
+    with pytest.raises(MessageMappingError) as error:
+        map_orders(no_number, plain)
+    assert error.value.code == "sku_missing" and "IN" in error.value.message
 
 
 def test_replace_and_cancel_functions() -> None:

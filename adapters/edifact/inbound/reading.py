@@ -188,8 +188,11 @@ class MessageReader:
                 return ids[qualifier]
         if not wanted and number:
             return number
-        if not ids:
-            raise self.error("sku_missing", "the line has no item number (LIN 7140)", lin, 3, syntax_code=MISSING)
+        if not ids or not wanted:  # the SKU is the LIN item number, which is missing
+            others = f"; it has {', '.join(ids)} (set the partner's sku_qualifier to use one)" if ids else ""
+            raise self.error(
+                "sku_missing", f"the line has no item number (LIN 7140){others}", lin, 3, syntax_code=MISSING
+            )
         raise self.error(
             "sku_missing",
             f"the line has no {wanted[0]} id (the partner's sku_qualifier); it has {', '.join(ids)}",
