@@ -373,7 +373,7 @@ def test_channel_cancellation_of_a_released_order_cancels_it_at_the_warehouse(
     assert OutboxWorker(ctx).drain(5) == []  # an order cancelled already is not cancelled at the warehouse again
 
 
-def test_an_order_not_yet_released_is_not_cancelled_at_the_warehouse(
+def test_an_order_cancelled_before_its_release_left_never_reaches_the_warehouse(
     sqlite_engine: Engine, tmp_path: Path, sim: PeoplevoxSimulator
 ) -> None:
     ctx, pipeline = build_hub(sqlite_engine, tmp_path, sim.url)
@@ -388,3 +388,7 @@ def test_an_order_not_yet_released_is_not_cancelled_at_the_warehouse(
         ingest_bytes(pipeline, json.dumps(cancel).encode(), connection="shop", filename="c.json").status == "accepted"
     )
     assert "release_cancel" not in [m["kind"] for m in outbox(ctx)]
+    # the release that had not left is withdrawn: the warehouse never hears of the order
+    assert [(m["kind"], m["status"]) for m in outbox(ctx)] == [("order_release", "superseded")]
+    assert OutboxWorker(ctx).drain(5) == []
+    assert sim.released == {} and sim.calls == []

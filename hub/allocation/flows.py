@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select
 from hub.allocation.allocator import Allocation, Allocator
 from hub.allocation.changes import cancel_order as cancel_whole_order
 from hub.allocation.reallocate import give_back, held, replan
-from hub.allocation.release_cancels import release_cancel_messages
+from hub.allocation.release_cancels import withdraw_releases
 from hub.channels.cancellations import cancel_notices, queue_cancel_notices
 from hub.context import HubContext
 from hub.errors import RecordError
@@ -218,7 +218,7 @@ def cancel_order(conn: Connection, ctx: HubContext, record: ExceptionRecord) -> 
     reason = f"cancelled on exception {record.kind}"
     code = "inventory" if record.kind in {ExceptionKind.BACKORDER, ExceptionKind.NODE_REJECTION} else "other"
     notices = cancel_notices(conn, ctx, record.order_id, reason=reason, reason_code=code)  # read before cancelling
-    notices += release_cancel_messages(conn, ctx, record.order_id, reason=reason)  # its warehouse, if released
+    notices += withdraw_releases(conn, ctx, record.order_id, reason=reason)  # its warehouse, if a release left
     nodes = cancel_whole_order(conn, ctx.tenant, record.order_id, reason=reason, detail={"exception_id": record.id})
     queue_cancel_notices(conn, ctx, notices)  # the order's channel hears of it (outbox kind order_cancel)
     publish_order_stock(conn, ctx, record.order_id)

@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from hub.allocation.allocator import Allocator
 from hub.allocation.changes import ALREADY_CANCELLED, apply_cancellation, apply_change, find_order_id
-from hub.allocation.release_cancels import release_cancel_messages
+from hub.allocation.release_cancels import withdraw_releases
 from hub.context import HubContext
 from hub.errors import RecordError
 from hub.model.documents import Cancellation, OrderChange, ReceivedAck
@@ -82,7 +82,7 @@ def _cancellation(a: Applying, doc: Cancellation) -> StoredDocument:
     if not doc.line_nos:  # a whole order a warehouse may already have: tell it too (when its sink takes that)
         known = find_order_id(a.conn, a.ctx.tenant, doc.source, doc.order_external_id)
         reason = doc.reason or f"cancelled by {doc.source}"
-        releases = release_cancel_messages(a.conn, a.ctx, known, reason=reason)
+        releases = withdraw_releases(a.conn, a.ctx, known, reason=reason)
     order_id, status = apply_cancellation(a.conn, a.ctx.tenant, a.allocator, doc, message_id=a.message_id)
     a.outgoing += releases
     if status == ALREADY_CANCELLED:
