@@ -141,6 +141,32 @@ def test_malformed_bodies_raise_typed_errors(name: str, error: type, code: str) 
     assert err.value.code == code and err.value.location.file == "evt-1"
 
 
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"line_items": ["x"]}, "line_items[0]"),
+        ({"line_items": [{"sku": "A", "quantity": 1, "tax_lines": [1]}]}, "line_items[0].tax_lines[0]"),
+        ({"customer": "bob"}, "customer"),
+        ({"shipping_address": ["not", "an", "object"]}, "shipping_address"),
+        ({"shipping_lines": {"title": "DHL"}}, "shipping_lines"),
+    ],
+)
+def test_a_body_of_the_wrong_shape_is_a_mapping_error_naming_where(change: dict, field: str) -> None:
+    """Objects where lists are expected (and the reverse) are the sender's mistake: a typed error, not a crash."""
+    body = json.loads((FIXTURES / "webhook-orders-create-5001.json").read_bytes())
+    with pytest.raises(MappingError) as err:
+        receiver().parse(webhook(json.dumps({**body, **change}).encode()))
+    assert err.value.location.field == field and err.value.location.file == "evt-1"
+
+
+def test_a_polled_node_of_the_wrong_shape_is_a_mapping_error() -> None:
+    node = json.loads((FIXTURES / "graphql" / "order-5001.json").read_bytes())
+    node["lineItems"] = {"nodes": [{"sku": "A", "quantity": 1, "originalUnitPriceSet": "9.95"}]}
+    with pytest.raises(MappingError) as err:
+        poller().parse(polled(json.dumps(node).encode()))
+    assert err.value.location.field == "lineItems[0].originalUnitPriceSet"
+
+
 def test_topics_ignored_uninstalled_and_unknown() -> None:
     body = b'{"id": 1, "order_id": 2, "status": "success"}'
     for topic in ("fulfillments/create", "fulfillments/update", "refunds/create", "orders/edited"):

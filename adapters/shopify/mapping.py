@@ -102,19 +102,37 @@ def when(value: Any, where: str, *, required: bool = False) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def _money(obj: Any) -> Any:
-    """shopMoney.amount of a MoneyBag (GraphQL `...Set`)."""
-    return ((obj or {}).get("shopMoney") or {}).get("amount")
+def _obj(value: Any, where: str) -> dict[str, Any]:
+    """`value` as a JSON object ({} when absent); anything else is a MappingError naming where it was."""
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, dict):
+        raise MappingError(f"{where}: expected an object, got {type(value).__name__}", location=Location(field=where))
+    return value
 
 
-def _nodes(conn: Any) -> list[dict[str, Any]]:
-    if isinstance(conn, list):
-        return conn
-    if not isinstance(conn, dict):
+def _objs(value: Any, where: str) -> list[dict[str, Any]]:
+    """`value` as a list of JSON objects ([] when absent), each checked like `_obj`."""
+    if value is None or value == "":
         return []
+    if not isinstance(value, list):
+        raise MappingError(f"{where}: expected a list, got {type(value).__name__}", location=Location(field=where))
+    return [_obj(item, f"{where}[{i}]") for i, item in enumerate(value)]
+
+
+def _money(obj: Any, where: str) -> Any:
+    """shopMoney.amount of a MoneyBag (GraphQL `...Set`)."""
+    return _obj(_obj(obj, where).get("shopMoney"), f"{where}.shopMoney").get("amount")
+
+
+def _nodes(conn: Any, where: str) -> list[dict[str, Any]]:
+    """The items of a GraphQL connection: `nodes`, `edges[].node`, or a plain list."""
+    if isinstance(conn, list):
+        return _objs(conn, where)
+    conn = _obj(conn, where)
     if "nodes" in conn:
-        return list(conn["nodes"] or [])
-    return [e.get("node") or {} for e in conn.get("edges") or []]
+        return _objs(conn["nodes"], f"{where}.nodes")
+    return [_obj(e.get("node"), f"{where}.edges[{i}].node") for i, e in enumerate(_objs(conn.get("edges"), where))]
 
 
 def _lower(value: Any) -> str | None:
@@ -128,9 +146,9 @@ def _tax(title: Any, rate: Any, amount: Any, where: str) -> dict[str, str]:
 def from_rest(data: dict[str, Any]) -> ShopOrder:
     """The REST / webhook shape (orders/create, orders/updated, orders/cancelled bodies)."""
     lines = []
-    for i, item in enumerate(data.get("line_items") or []):
+    for i, item in enumerate(_objs(data.get("line_items"), "line_items")):
         where = f"line_items[{i}]"
-        allocations = item.get("discount_allocations") or []
+        allocations = _objs(item.get("discount_allocations"), f"{where}.discount_allocations")
         discount = (
             sum((dec(a.get("amount"), where) for a in allocations), Decimal(0))
             if allocations
@@ -145,10 +163,13 @@ def from_rest(data: dict[str, Any]) -> ShopOrder:
                 name=item.get("name") or item.get("title"),
                 variant_id=numeric_id(item.get("variant_id")),
                 discount=discount,
-                taxes=[_tax(t.get("title"), t.get("rate"), t.get("price"), where) for t in item.get("tax_lines") or []],
+                taxes=[
+                    _tax(t.get("title"), t.get("rate"), t.get("price"), where)
+                    for t in _objs(item.get("tax_lines"), f"{where}.tax_lines")
+                ],
             )
         )
-    customer = data.get("customer") or None
+    customer = _obj(data.get("customer"), "customer") or None
     return ShopOrder(
         id=numeric_id(data.get("id")) or "",
         name=data.get("name"),
@@ -160,8 +181,8 @@ def from_rest(data: dict[str, Any]) -> ShopOrder:
         email=data.get("email") or data.get("contact_email"),
         financial_status=_lower(data.get("financial_status")),
         taxes_included=bool(data.get("taxes_included")),
-        ship_to=_rest_address(data.get("shipping_address")),
-        billing=_rest_address(data.get("billing_address")),
+        ship_to=_rest_address(_obj(data.get("shipping_address"), "shipping_address")),
+        billing=_rest_address(_obj(data.get("billing_address"), "billing_address")),
         customer=(
             {
                 "id": numeric_id(customer.get("id")),
@@ -173,23 +194,28 @@ def from_rest(data: dict[str, Any]) -> ShopOrder:
             else None
         ),
         lines=lines,
-        taxes=[_tax(t.get("title"), t.get("rate"), t.get("price"), "tax_lines") for t in data.get("tax_lines") or []],
+        taxes=[
+            _tax(t.get("title"), t.get("rate"), t.get("price"), "tax_lines")
+            for t in _objs(data.get("tax_lines"), "tax_lines")
+        ],
         total_tax=dec(data.get("total_tax"), "total_tax"),
         total_discounts=dec(data.get("total_discounts"), "total_discounts"),
-        discount_codes=[str(c.get("code")) for c in data.get("discount_codes") or [] if c.get("code")],
+        discount_codes=[
+            str(c.get("code")) for c in _objs(data.get("discount_codes"), "discount_codes") if c.get("code")
+        ],
         shipping=[
             {
                 "title": str(s.get("title") or ""),
                 "code": str(s.get("code") or ""),
                 "amount": str(dec(s.get("price"), "shipping_lines")),
             }
-            for s in data.get("shipping_lines") or []
+            for s in _objs(data.get("shipping_lines"), "shipping_lines")
         ],
     )
 
 
-def _rest_address(a: Any) -> dict[str, Any] | None:
-    if not isinstance(a, dict):
+def _rest_address(a: dict[str, Any]) -> dict[str, Any] | None:
+    if not a:
         return None
     return {
         "first": a.get("first_name"),
@@ -206,8 +232,8 @@ def _rest_address(a: Any) -> dict[str, Any] | None:
     }
 
 
-def _gql_address(a: Any) -> dict[str, Any] | None:
-    if not isinstance(a, dict):
+def _gql_address(a: dict[str, Any]) -> dict[str, Any] | None:
+    if not a:
         return None
     return {
         "first": a.get("firstName"),
@@ -227,30 +253,36 @@ def _gql_address(a: Any) -> dict[str, Any] | None:
 def from_graphql(node: dict[str, Any]) -> ShopOrder:
     """The GraphQL Admin API `Order` node the poller reads (see adapters/shopify/queries.py)."""
     items = node.get("lineItems") or {}
-    if ((items.get("pageInfo") or {}) if isinstance(items, dict) else {}).get("hasNextPage"):
+    if isinstance(items, dict) and _obj(items.get("pageInfo"), "lineItems.pageInfo").get("hasNextPage"):
         raise MappingError("order has more line items than one page (250) holds", location=Location(field="lineItems"))
     lines = []
-    for i, item in enumerate(_nodes(items)):
+    for i, item in enumerate(_nodes(items, "lineItems")):
         where = f"lineItems[{i}]"
         lines.append(
             ShopLine(
                 id=numeric_id(item.get("id")) or str(i + 1),
                 sku=item.get("sku"),
                 quantity=dec(item.get("quantity"), f"{where}.quantity"),
-                price=dec(_money(item.get("originalUnitPriceSet")), f"{where}.originalUnitPriceSet"),
+                price=dec(
+                    _money(item.get("originalUnitPriceSet"), f"{where}.originalUnitPriceSet"),
+                    f"{where}.originalUnitPriceSet",
+                ),
                 name=item.get("name") or item.get("title"),
-                variant_id=numeric_id((item.get("variant") or {}).get("id")),
+                variant_id=numeric_id(_obj(item.get("variant"), f"{where}.variant").get("id")),
                 discount=sum(
-                    (dec(_money(a.get("allocatedAmountSet")), where) for a in item.get("discountAllocations") or []),
+                    (
+                        dec(_money(a.get("allocatedAmountSet"), where), where)
+                        for a in _objs(item.get("discountAllocations"), f"{where}.discountAllocations")
+                    ),
                     Decimal(0),
                 ),
                 taxes=[
-                    _tax(t.get("title"), t.get("rate"), _money(t.get("priceSet")), where)
-                    for t in item.get("taxLines") or []
+                    _tax(t.get("title"), t.get("rate"), _money(t.get("priceSet"), f"{where}.taxLines"), where)
+                    for t in _objs(item.get("taxLines"), f"{where}.taxLines")
                 ],
             )
         )
-    customer = node.get("customer") or None
+    customer = _obj(node.get("customer"), "customer") or None
     return ShopOrder(
         id=numeric_id(node.get("id")) or "",
         name=node.get("name"),
@@ -262,8 +294,8 @@ def from_graphql(node: dict[str, Any]) -> ShopOrder:
         email=node.get("email"),
         financial_status=_lower(node.get("displayFinancialStatus")),
         taxes_included=bool(node.get("taxesIncluded")),
-        ship_to=_gql_address(node.get("shippingAddress")),
-        billing=_gql_address(node.get("billingAddress")),
+        ship_to=_gql_address(_obj(node.get("shippingAddress"), "shippingAddress")),
+        billing=_gql_address(_obj(node.get("billingAddress"), "billingAddress")),
         customer=(
             {
                 "id": numeric_id(customer.get("id")),
@@ -276,19 +308,19 @@ def from_graphql(node: dict[str, Any]) -> ShopOrder:
         ),
         lines=lines,
         taxes=[
-            _tax(t.get("title"), t.get("rate"), _money(t.get("priceSet")), "taxLines")
-            for t in node.get("taxLines") or []
+            _tax(t.get("title"), t.get("rate"), _money(t.get("priceSet"), "taxLines"), "taxLines")
+            for t in _objs(node.get("taxLines"), "taxLines")
         ],
-        total_tax=dec(_money(node.get("totalTaxSet")), "totalTaxSet"),
-        total_discounts=dec(_money(node.get("totalDiscountsSet")), "totalDiscountsSet"),
+        total_tax=dec(_money(node.get("totalTaxSet"), "totalTaxSet"), "totalTaxSet"),
+        total_discounts=dec(_money(node.get("totalDiscountsSet"), "totalDiscountsSet"), "totalDiscountsSet"),
         discount_codes=[str(c) for c in node.get("discountCodes") or [] if c],
         shipping=[
             {
                 "title": str(s.get("title") or ""),
                 "code": str(s.get("code") or ""),
-                "amount": str(dec(_money(s.get("originalPriceSet")), "shippingLines")),
+                "amount": str(dec(_money(s.get("originalPriceSet"), "shippingLines"), "shippingLines")),
             }
-            for s in _nodes(node.get("shippingLines"))
+            for s in _nodes(node.get("shippingLines"), "shippingLines")
         ],
     )
 
