@@ -11,20 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import HTTPException, Request
-from sqlalchemy import Connection, select
 
 from hub.api.rejections import count_rejection
 from hub.context import HubContext
 from hub.errors import HubError
-from hub.model.ids import new_id, utcnow
+from hub.model.ids import new_id
 from hub.pipeline.inbox import insert_raw
 from hub.plugins.capabilities import Capability
 from hub.plugins.messages import RawMessage
 from hub.secrets import redact, secret_values
 from hub.store.connections import ConnectionRecord, get_connection
 from hub.store.db import read_only
-from hub.store.sql import insert_ignore
-from hub.store.tables import dedup_keys
+from hub.store.dedup import claim_key
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +153,8 @@ def receive(ctx: HubContext, record: ConnectionRecord, headers: dict[str, str], 
     message_id = new_id("msg")
     with _writer(ctx), ctx.engine.begin() as conn:
         if event is not None:
-            owner = claim_event(conn, ctx.tenant, dedup_key(ctx.tenant, record.name, event), message_id)
+            key = dedup_key(ctx.tenant, record.name, event)
+            owner = claim_key(conn, ctx.tenant, key, DOC_TYPE, message_id, message_id)[1]
             if owner != message_id:
                 return Received("duplicate", owner)
         insert_raw(
@@ -174,25 +173,6 @@ def receive(ctx: HubContext, record: ConnectionRecord, headers: dict[str, str], 
     return Received("received", message_id)
 
 
-def claim_event(conn: Connection, tenant: str, key: str, message_id: str) -> str:
-    """Claim a delivery's event key for `message_id`; returns the message id that holds it (ours when new).
-
-    One INSERT ... ON CONFLICT DO NOTHING; only a redelivery pays the read of who holds the key. On PostgreSQL
-    a concurrent delivery of the same event waits for the first one's transaction, then sees its row.
-    """
-    row = {
-        "dedup_key": key,
-        "tenant": tenant,
-        "doc_type": DOC_TYPE,
-        "document_id": message_id,
-        "message_id": message_id,
-        "created_at": utcnow(),
-    }
-    if conn.execute(_claim_statement(conn), row).rowcount == 1:
-        return message_id
-    return str(conn.execute(select(dedup_keys.c.message_id).where(dedup_keys.c.dedup_key == key)).scalar_one())
-
-
 _SQLITE_WRITER = threading.Lock()
 
 
@@ -200,17 +180,6 @@ def _writer(ctx: HubContext) -> AbstractContextManager[Any]:
     """On SQLite, one writing request at a time per process: SQLite has one writer anyway, and threads that queue
     here wait exactly as long as needed, instead of in the busy handler's growing sleeps (up to 100 ms each)."""
     return _SQLITE_WRITER if ctx.engine.dialect.name == "sqlite" else nullcontext()
-
-
-_CLAIMS: dict[str, Any] = {}
-
-
-def _claim_statement(conn: Connection) -> Any:
-    """INSERT ... ON CONFLICT (dedup_key) DO NOTHING for the connection's dialect, built once."""
-    name = conn.dialect.name
-    if name not in _CLAIMS:
-        _CLAIMS[name] = insert_ignore(conn, dedup_keys, ["dedup_key"])
-    return _CLAIMS[name]
 
 
 def _redacted(ctx: HubContext, record: ConnectionRecord, error: HubError) -> str:
