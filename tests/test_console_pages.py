@@ -155,6 +155,7 @@ def test_orders_list_searches_and_filters(console: Console) -> None:
 def test_order_page_shows_the_timeline_across_systems_with_raw_messages_one_click_away(console: Console) -> None:
     page = console.client(console.viewer).get("/order/7700123")
     assert page.status_code == 200
+    assert '<a href="/" aria-current="page">Orders</a>' in page.text  # an order page sits under Orders in the menu
     kinds = re.findall(r'data-kind="([a-z_]+)"', page.text)
     for kind in ("received", "allocated", "released", "shipment_confirmed", "tracking_sent"):
         assert kind in kinds

@@ -22,7 +22,7 @@ from adapters.sftp_wms.ledger import Handed, cursor_for, file_key, pending
 from adapters.sftp_wms.parser import WmsFileReader
 from adapters.sftp_wms.paths import join
 from adapters.sftp_wms.remote import LocalFiles, RemoteEntry, RemoteFiles, RemoteGone
-from hub.errors import ConfigError, RecordError
+from hub.errors import RecordError
 from hub.plugins.capabilities import Capability
 from hub.plugins.manifest import ConnectionContext
 from hub.plugins.messages import Cursor, Page, ParseResult, RawMessage
@@ -169,8 +169,6 @@ class SftpPoller:
         try:
             if hand_to is None:  # a drop folder's files are judged (and acknowledged) by the receiving connection
                 self.reader.parse(message)
-        except ConfigError:
-            raise
         except RecordError as exc:
             to, why = "error", f"{exc.code}: {exc.message}"
         self._observed.pop(entry.name, None)

@@ -121,8 +121,6 @@ class SoapClient:
         except (XMLSyntaxError, XMLParseError) as exc:
             raise TransientError(f"{what}: the answer is not well-formed XML: {exc}", code="soap_bad_xml") from None
         except (TypeError, ZeepError) as exc:
-            if isinstance(exc, HubError):
-                raise
             raise DecodeError(
                 f"{what}: the request or answer does not fit the WSDL: {exc}", code="soap_shape"
             ) from None

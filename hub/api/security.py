@@ -73,15 +73,6 @@ def _authenticate(ctx: HubContext, request: Request) -> Principal:
     return principal
 
 
-def principal_dependency(ctx: HubContext) -> Callable[[Request], Principal]:
-    """A FastAPI dependency authenticating against `ctx`'s database (for routers built with a context)."""
-
-    def dependency(request: Request) -> Principal:
-        return _authenticate(ctx, request)
-
-    return dependency
-
-
 def hub_context(request: Request) -> HubContext:
     """The base context the app was installed with (`install`)."""
     state = getattr(request.app.state, "hub_api", None)

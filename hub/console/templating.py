@@ -108,7 +108,7 @@ def navigation(request: Request) -> list[dict[str, Any]]:
         if not serves(request.app, path):
             continue
         current = here == path if path == "/" else here == path or here.startswith(path + "/")
-        if path == "/" and here.startswith("/orders/"):
+        if path == "/" and here.startswith("/order/"):
             current = True
         items.append({"label": label, "path": path, "current": current})
     return items

@@ -176,7 +176,7 @@ def cost_view(cost: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         cur: {
             "orders": c["orders"],
             "total": c["total"],
-            "per_order": (c["total"] / c["orders"]).quantize(Decimal("0.01")),
+            "per_order": (c["total"] / c["orders"]).quantize(CENT),
         }
         for cur, c in sorted(cost.items())
     }
