@@ -155,6 +155,15 @@ def test_fixed_width_and_delimited_written_and_read_back() -> None:
         write_file(spec, {"rows": [{"sku": "TOO-LONG-SKU", "qty": 1}]}, "test")
     piped = spec.model_copy(update={"layout": "delimited", "delimiter": "|", "columns": ("sku", "qty")})
     assert write_file(piped, {"rows": [{"sku": "A|B", "qty": 1}]}, "t") == b'"A|B"|1\r\n'
+    latin = piped.model_copy(update={"encoding": "latin-1"})
+    assert write_file(latin, {"rows": [{"sku": "Müller", "qty": 1}]}, "t") == "Müller|1\r\n".encode("latin-1")
+    with pytest.raises(LayoutWriteError, match="cannot be written in the layout's latin-1"):
+        write_file(latin, {"rows": [{"sku": "Łódź", "qty": 1}]}, "t")
+
+
+def test_a_layout_with_an_unknown_encoding_is_refused_when_it_loads() -> None:
+    with pytest.raises(ValueError, match="unknown encoding 'latin-9000'"):
+        LayoutSpec.model_validate({"name": "x", "layout": "csv", "mapping": "m", "encoding": "latin-9000"})
 
 
 # -- order files out ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ fixed-width and XML; read into source records for a mapping, and written from a 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from lxml import etree
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hub.errors import ConfigError, DecodeError, Location, RecordError
 from hub.mapping import find_mapping
@@ -49,6 +50,15 @@ class LayoutSpec(BaseModel):
     root: str | None = Field(default=None, description="xml when writing: the root element")
     group_by: str | None = Field(default=None, description="records with equal values of this field form one")
 
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r}") from None
+        return value
+
     @model_validator(mode="after")
     def _complete(self) -> LayoutSpec:
         if self.layout == "delimited" and not self.columns:
@@ -73,7 +83,11 @@ class SourceRecord:
 def load_layout(ref: str) -> LayoutSpec:
     """Find a layout by name on the mapping search path and check it; problems are ConfigError naming the file."""
     path = find_mapping(ref)
-    data = parse_document(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"layout {path}: cannot be read: {exc}", location=Location(file=str(path))) from None
+    data = parse_document(text, str(path))
     try:
         return LayoutSpec.model_validate(data)
     except ValidationError as exc:
@@ -257,7 +271,11 @@ def write_file(spec: LayoutSpec, mapped: dict[str, Any], what: str) -> bytes:
         for row in rows:
             writer.writerow([text_of(row.get(c)) for c in columns])
         text = out.getvalue()
-    return text.encode(spec.encoding)
+    try:
+        return text.encode(spec.encoding)
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end]
+        raise LayoutWriteError(f"{what}: {bad!r} cannot be written in the layout's {spec.encoding}") from None
 
 
 def _fixed_line(spec: LayoutSpec, row: dict[str, Any], what: str) -> str:
