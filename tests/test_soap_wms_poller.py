@@ -170,3 +170,18 @@ def test_parsing_needs_no_server() -> None:
 def test_every_fixture_file_is_used() -> None:
     assert {p.name for p in (FIXTURES / "despatches").iterdir()} == {"DES2001.csv", "DES2002.csv"}
     assert Path(FIXTURES / "README.md").is_file()
+
+
+def test_a_naive_service_time_is_utc_whatever_the_machine_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """parse_time reads a naive time as UTC; the record body keeps the same instant (not the host's local time)."""
+    import time
+
+    from adapters.soap_wms.dialects import _text
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert _text({"at": datetime(2026, 1, 1, 12, 0)}) == {"at": "2026-01-01T12:00:00+00:00"}
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -63,8 +63,8 @@ def parse_time(value: Any, stream: Stream, *, where: str) -> datetime:
 
 
 def _text(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
+    if isinstance(value, datetime):  # naive: UTC, as parse_time reads it (not the machine's local time)
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dict):
