@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -284,3 +285,12 @@ def test_read_json_rejects_non_json_with_a_decode_error() -> None:
     assert info.value.code == "bad_json"
     assert "listing" in info.value.message
     assert "<html>" in info.value.message
+
+
+def test_read_json_exact_keeps_money_as_decimal() -> None:
+    response = httpx.Response(200, content=b'{"price": 19.99, "quantity": 3}')
+    assert read_json(response, what="order", exact=True) == {"price": Decimal("19.99"), "quantity": 3}
+    assert isinstance(read_json(response, what="order")["price"], float)
+    with pytest.raises(DecodeError) as info:
+        read_json(httpx.Response(200, content=b"{bad"), what="order", exact=True)
+    assert info.value.code == "bad_json"

@@ -39,10 +39,6 @@ def _when(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def sku_map_for(config: AmazonConfig) -> SkuMap:
-    return SkuMap.load(config.sku_map) if config.sku_map else SkuMap.identity()
-
-
 class AmazonOrderPoller:
     """Polls the account's merchant-fulfilled orders and maps each raw order to hub documents."""
 
@@ -61,7 +57,7 @@ class AmazonOrderPoller:
         self.context = context
         self.api = api or SpApi(config)
         self.clock = clock
-        self.skus = skus or sku_map_for(config)
+        self.skus = skus or SkuMap.for_option(config.sku_map)
 
     # -- receiving ----------------------------------------------------------------------------------
     def poll(self, cursor: Cursor, *, limit: int) -> Page:

@@ -26,7 +26,6 @@ from adapters.amazon.feeds import (
     message_id,
     submit_feed,
 )
-from adapters.amazon.orders import sku_map_for
 from hub.channels import SkuMap, read_json, request_id
 from hub.errors import Location, RecordError
 from hub.plugins.capabilities import Capability
@@ -208,7 +207,7 @@ class AmazonStockSink:
         self.config = config
         self.context = context
         self.api = api or SpApi(config)
-        self.skus = skus or sku_map_for(config)
+        self.skus = skus or SkuMap.for_option(config.sku_map)
 
     def request(self, message: OutboundMessage) -> tuple[str, dict[str, Any], dict[str, Any]]:
         """(path, query, JSON body) of the patchListingsItem call for one stock message."""

@@ -10,7 +10,6 @@ import httpx
 
 from adapters.mirakl.config import MiraklConfig
 from hub.channels import TokenBucket, call
-from hub.errors import DecodeError
 
 
 class MiraklClient:
@@ -63,16 +62,8 @@ class MiraklClient:
         return call(self.http, method, self.url(path), what=what, bucket=self.bucket, headers=headers, **kwargs)
 
 
-def exact_json(response: httpx.Response, *, what: str) -> Any:
-    """The response body as JSON with decimals kept exact (Decimal), or DecodeError naming `what`."""
-    try:
-        return json.loads(response.content, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError):
-        raise DecodeError(f"{what}: response is not JSON: {response.content[:80]!r}", code="bad_json") from None
-
-
 def dump_exact(value: Any) -> str:
-    """JSON text of a value read by `exact_json`: Decimals written back as the numbers they were."""
+    """JSON text of a value read with `read_json(..., exact=True)`: Decimals written back as the numbers they were."""
     if isinstance(value, dict):
         return (
             "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{dump_exact(v)}" for k, v in value.items()) + "}"

@@ -10,12 +10,12 @@ from typing import Any, ClassVar
 import httpx
 
 from adapters.mirakl.acceptance import Available, decide_order, or21_body
-from adapters.mirakl.client import MiraklClient, dump_exact, exact_json
+from adapters.mirakl.client import MiraklClient, dump_exact
 from adapters.mirakl.config import MiraklConfig
 from adapters.mirakl.orders import OrderMapper, parse_time, read_order
 from adapters.mirakl.states import Handling, handling
 from adapters.mirakl.window import Window, identity, stamp
-from hub.channels import SkuMap, TokenBucket
+from hub.channels import SkuMap, TokenBucket, read_json
 from hub.errors import DecodeError, Location, RecordError
 from hub.plugins.capabilities import Capability
 from hub.plugins.manifest import ConnectionContext
@@ -25,10 +25,6 @@ log = logging.getLogger(__name__)
 
 ACCEPTANCE_HEADER = "x-hub-mirakl-acceptance"
 ACCEPTANCE_ERROR_HEADER = "x-hub-mirakl-acceptance-error"
-
-
-def load_sku_map(config: MiraklConfig) -> SkuMap:
-    return SkuMap.load(config.sku_map) if config.sku_map else SkuMap.identity()
 
 
 class MiraklPoller:
@@ -52,7 +48,7 @@ class MiraklPoller:
         self.client = MiraklClient(config, http=http, bucket=bucket)
         self.clock = clock
         self.available = available
-        self.sku_map = sku_map or load_sku_map(config)
+        self.sku_map = sku_map or SkuMap.for_option(config.sku_map)
         self.mapper = OrderMapper(channel=context.channel, tenant=context.tenant, sku_map=self.sku_map)
 
     # -- receiving ------------------------------------------------------------------------------------------
@@ -95,7 +91,7 @@ class MiraklPoller:
         }
         what = f"Mirakl OR11 list orders (offset {offset})"
         response = self.client.request("GET", "orders", what=what, params=params)
-        data = exact_json(response, what=what)
+        data = read_json(response, what=what, exact=True)
         orders = data.get("orders") if isinstance(data, dict) else None
         total = data.get("total_count") if isinstance(data, dict) else None
         if not isinstance(orders, list) or not isinstance(total, int) or isinstance(total, bool):

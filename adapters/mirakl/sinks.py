@@ -11,10 +11,9 @@ from typing import Any, ClassVar
 
 import httpx
 
-from adapters.mirakl.client import MiraklClient, exact_json
+from adapters.mirakl.client import MiraklClient
 from adapters.mirakl.config import MiraklConfig
-from adapters.mirakl.poller import load_sku_map
-from hub.channels import SkuMap, TokenBucket, UnknownSku
+from hub.channels import SkuMap, TokenBucket, UnknownSku, read_json
 from hub.errors import ConfigError, Location, RateLimited, RecordError
 from hub.plugins.capabilities import Capability
 from hub.plugins.manifest import ConnectionContext
@@ -107,7 +106,7 @@ class MiraklShipmentSink:
         """The order's state now (OR11 by id)."""
         what = f"Mirakl OR11 state of order {order_id}"
         response = self.client.request("GET", "orders", what=what, params={"order_ids": order_id, "paginate": "false"})
-        data = exact_json(response, what=what)
+        data = read_json(response, what=what, exact=True)
         for order in (data.get("orders") if isinstance(data, dict) else None) or []:
             if isinstance(order, Mapping) and str(order.get("order_id")) == order_id:
                 return str(order.get("order_state"))
@@ -191,7 +190,7 @@ class MiraklStockSink:
         self.context = context
         self.client = MiraklClient(config, http=http, bucket=bucket)
         self.imports = imports or TokenBucket(config.stock_imports_per_minute / 60.0, 1)
-        self.sku_map = sku_map or load_sku_map(config)
+        self.sku_map = sku_map or SkuMap.for_option(config.sku_map)
 
     def deliver(self, message: OutboundMessage) -> None:
         hub_sku = str(message.body.get("sku") or "")

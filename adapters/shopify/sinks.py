@@ -80,7 +80,7 @@ class _Sink:
         self.config = config
         self.context = context
         self.api = ShopifyGraphQL(config, client=client, sleep=sleep)
-        self.skus = SkuMap.load(config.sku_map) if config.sku_map else SkuMap.identity()
+        self.skus = SkuMap.for_option(config.sku_map)
 
 
 class ShopifyShipmentSink(_Sink):

@@ -89,7 +89,7 @@ class OrderParser:
     def __init__(self, config: ShopifyConfig, context: ConnectionContext) -> None:
         self.config = config
         self.context = context
-        self.skus = SkuMap.load(config.sku_map) if config.sku_map else SkuMap.identity()
+        self.skus = SkuMap.for_option(config.sku_map)
 
     def order_documents(self, data: dict[str, Any], name: str) -> list[Any]:
         shape = "graphql" if str(data.get("id", "")).startswith("gid://") or "lineItems" in data else "rest"

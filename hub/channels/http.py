@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -210,10 +212,13 @@ def _transport_error(message: str, code: str) -> HubError:
     return error
 
 
-def read_json(response: httpx.Response, *, what: str) -> Any:
-    """The response body as JSON, or DecodeError("bad_json") naming `what` and the first bytes."""
+def read_json(response: httpx.Response, *, what: str, exact: bool = False) -> Any:
+    """The response body as JSON, or DecodeError("bad_json") naming `what` and the first bytes.
+
+    With `exact`, numbers with a fraction are read as Decimal (money stays exact).
+    """
     try:
-        return response.json()
+        return json.loads(response.content, parse_float=Decimal) if exact else response.json()
     except (ValueError, UnicodeDecodeError):
         head = response.content[:80]
         raise DecodeError(f"{what}: response is not JSON: {head!r}", code="bad_json") from None

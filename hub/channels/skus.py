@@ -62,6 +62,11 @@ class SkuMap:
         return f"SkuMap({self.name!r}, {kind})"
 
     @classmethod
+    def for_option(cls, name: str | None) -> SkuMap:
+        """The table a connection's `sku_map` option names, or the identity map when it names none."""
+        return cls.load(name) if name else cls.identity()
+
+    @classmethod
     def load(cls, name: str, *, base: Path | None = None) -> SkuMap:
         """The table `mappings/skus/<name>.yaml` (or `.yml` / `.csv` with columns channel_sku,hub_sku)."""
         folder = base if base is not None else DEFAULT_BASE
