@@ -116,8 +116,7 @@ def poll_started(engine: Engine, tenant: str, connection: str) -> None:
 
 
 def page_saved(conn: Connection, tenant: str, connection: str, messages: int) -> None:
-    """Count a page's messages, in the transaction that stores them and their cursor."""
-    _ensure(conn, tenant, connection)
+    """Count a page's messages in the transaction that stores them and their cursor (poll_started made the row)."""
     conn.execute(
         update(connection_status)
         .where(_where(tenant, connection))
@@ -126,9 +125,9 @@ def page_saved(conn: Connection, tenant: str, connection: str, messages: int) ->
 
 
 def poll_succeeded(engine: Engine, tenant: str, connection: str) -> None:
+    """A poll ended well (after poll_started made the row): the error streak and any wait are cleared."""
     now = utcnow()
     with engine.begin() as conn:
-        _ensure(conn, tenant, connection)
         conn.execute(
             update(connection_status)
             .where(_where(tenant, connection))
