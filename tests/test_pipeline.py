@@ -171,7 +171,8 @@ def test_malformed_message_is_kept_failed_and_replayable(hub_ctx: HubContext) ->
         row = conn.execute(select(inbox)).one()
         assert row.status == InboxStatus.FAILED and bytes(row.body) == b'{"external_id": "x", '
         # An operator fixes the message in place is not allowed; the raw stays. Replay re-runs it as is.
-        assert requeue(conn, row.id)
+        assert not requeue(conn, row.id, tenant="someone-else")  # another tenant cannot replay it
+        assert requeue(conn, row.id, tenant=hub_ctx.tenant)
     assert p.run_once()[0].status == InboxStatus.FAILED
 
 

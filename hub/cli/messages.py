@@ -10,9 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from hub.masking import mask_data, mask_headers, mask_text, secret_values
-from hub.pipeline.inbox import InboxStatus, requeue
-from hub.pipeline.ingest import report_for
-from hub.pipeline.runner import Pipeline
+from hub.pipeline.inbox import InboxStatus
+from hub.pipeline.replay import replay_inbox as replay_inbox_now
+from hub.pipeline.replay import replay_outbox as replay_outbox_now
 from hub.store import queries
 from hub.store.connections import get_connection
 from hub.store.db import read_only
@@ -160,33 +160,21 @@ def replay(
 
 
 def replay_inbox(hub_ctx: Any, message_id: str) -> dict[str, Any]:
-    with hub_ctx.engine.begin() as conn:
-        if not requeue(conn, message_id):
-            fail(f"no inbox message {message_id!r}")
-    pipeline = Pipeline(hub_ctx)
-    pipeline.run_once(ids=[message_id], limit=1)
-    report = report_for(pipeline, message_id, message_id).as_dict()
-    return {"id": message_id, "box": "inbox"} | report
+    report = replay_inbox_now(hub_ctx, message_id)
+    if report is None:
+        fail(f"no inbox message {message_id!r}")
+    return {"id": message_id, "box": "inbox"} | report.as_dict()
 
 
 def replay_outbox(hub_ctx: Any, message_id: str) -> dict[str, Any]:
-    from hub.outbox.worker import OutboxWorker
-    from hub.outbox.worker import replay as replay_row
-
-    with hub_ctx.engine.begin() as conn:
-        if not replay_row(conn, message_id, tenant=hub_ctx.tenant):
-            fail(f"no outbox message {message_id!r} that can be replayed")
-    results = OutboxWorker(hub_ctx).run_once()
-    mine = next((r for r in results if r.id == message_id), None)
-    if mine is not None:
-        return {
-            "id": message_id,
-            "box": "outbox",
-            "status": mine.outcome,
-            "attempts": mine.attempts,
-            "errors": [{"code": mine.error_code or "delivery_error", "message": mine.error}] if mine.error else [],
-        }
-    with read_only(hub_ctx.engine) as conn:
-        row = queries.get_message(conn, hub_ctx.tenant, message_id)
-    errors = [row["error"]] if row["error"] else []
-    return {"id": message_id, "box": "outbox", "status": row["status"], "attempts": row["attempts"], "errors": errors}
+    replayed = replay_outbox_now(hub_ctx, message_id)
+    if replayed is None:
+        fail(f"no outbox message {message_id!r} that can be replayed")
+    errors = [{"code": replayed.error_code or "delivery_error", "message": replayed.error}] if replayed.error else []
+    return {
+        "id": message_id,
+        "box": "outbox",
+        "status": replayed.status,
+        "attempts": replayed.attempts,
+        "errors": errors,
+    }

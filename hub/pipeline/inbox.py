@@ -121,11 +121,15 @@ def failure_fields(step: str, error: BaseException) -> dict[str, Any]:
     }
 
 
-def requeue(conn: Connection, message_id: str) -> bool:
-    """Put a failed (or any finished) message back to be processed again: `hub messages replay`."""
+def requeue(conn: Connection, message_id: str, *, tenant: str | None = None) -> bool:
+    """Put a failed (or any finished) message back to be processed again: `hub messages replay`.
+
+    With `tenant`, only that tenant's message (False for another tenant's id, as for an unknown one).
+    """
+    where = [inbox.c.id == message_id] + ([inbox.c.tenant == tenant] if tenant is not None else [])
     result = conn.execute(
         inbox.update()
-        .where(inbox.c.id == message_id)
+        .where(*where)
         .values(status=InboxStatus.RECEIVED, error_step=None, error_code=None, error_message=None, error_location=None)
     )
     return result.rowcount == 1

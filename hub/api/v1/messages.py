@@ -16,9 +16,8 @@ from hub.api.v1.models import Page
 from hub.jsonable import to_jsonable
 from hub.masking import mask_data, mask_headers, mask_text, secret_values
 from hub.outbox.worker import replay as replay_outbox_row
-from hub.pipeline.inbox import InboxStatus, requeue
-from hub.pipeline.ingest import report_for
-from hub.pipeline.runner import Pipeline
+from hub.pipeline.inbox import InboxStatus
+from hub.pipeline.replay import replay_inbox
 from hub.store import queries
 from hub.store.connections import get_connection
 from hub.store.db import read_only
@@ -154,9 +153,7 @@ def replay(message_id: str, who: Caller = OPERATOR) -> dict[str, Any]:
         return {"id": message_id, "box": "outbox", "status": "pending"}
     if data["status"] == InboxStatus.RECEIVED:
         raise Problem(409, f"inbox message {message_id} is waiting to be processed already")
-    with who.ctx.engine.begin() as conn:
-        requeue(conn, message_id)
-    pipeline = Pipeline(who.ctx)
-    pipeline.run_once(ids=[message_id], limit=1)
-    report = report_for(pipeline, message_id, message_id).as_dict()
-    return to_jsonable({"id": message_id, "box": "inbox"} | report, normalize_decimals=True)
+    report = replay_inbox(who.ctx, message_id)
+    if report is None:  # gone since it was read
+        raise Problem(404, f"no inbox message {message_id!r}")
+    return to_jsonable({"id": message_id, "box": "inbox"} | report.as_dict(), normalize_decimals=True)
