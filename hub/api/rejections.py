@@ -11,12 +11,15 @@ from hub.store.sql import upsert
 from hub.store.tables import webhook_rejections
 
 
-def count_rejection(conn: Connection, tenant: str, connection: str, code: str) -> None:
-    """Add one refused delivery to the connection's counter (nothing of the delivery itself is kept)."""
+def count_rejection(conn: Connection, tenant: str, connection: str, code: str, count: int = 1) -> None:
+    """Add `count` refused deliveries to the connection's counter (nothing of the deliveries themselves is kept)."""
     t = webhook_rejections
-    stmt = upsert(conn, t, ["tenant", "connection"], {"rejected": t.c.rejected + 1, "last_code": None, "last_at": None})
+    stmt = upsert(
+        conn, t, ["tenant", "connection"], {"rejected": t.c.rejected + count, "last_code": None, "last_at": None}
+    )
     conn.execute(
-        stmt, [{"tenant": tenant, "connection": connection, "rejected": 1, "last_code": code[:60], "last_at": utcnow()}]
+        stmt,
+        [{"tenant": tenant, "connection": connection, "rejected": count, "last_code": code[:60], "last_at": utcnow()}],
     )
 
 

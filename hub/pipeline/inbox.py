@@ -33,26 +33,33 @@ _INSERT = inbox.insert()  # one statement object, values as parameters: compiled
 
 
 def insert_raw(conn: Connection, message: RawMessage) -> str:
-    message_id = message.id or new_id("msg")
-    conn.execute(
-        _INSERT,
-        {
-            "id": message_id,
-            "tenant": message.tenant,
-            "connection": message.connection,
-            "transport": message.transport,
-            "transport_id": message.transport_id,
-            "filename": message.filename,
-            "content_type": message.content_type,
-            "headers": dict(message.headers),
-            "body": message.body,
-            "body_sha256": hashlib.sha256(message.body).hexdigest(),
-            "status": InboxStatus.RECEIVED.value,
-            "attempts": 0,
-            "received_at": utcnow(),
-        },
-    )
-    return message_id
+    return insert_raws(conn, [message])[0]
+
+
+def insert_raws(conn: Connection, messages: Sequence[RawMessage]) -> list[str]:
+    """Insert the messages (one multi-row statement); their ids, given or new."""
+    rows = [_row(message) for message in messages]
+    if rows:
+        conn.execute(_INSERT, rows)
+    return [row["id"] for row in rows]
+
+
+def _row(message: RawMessage) -> dict[str, Any]:
+    return {
+        "id": message.id or new_id("msg"),
+        "tenant": message.tenant,
+        "connection": message.connection,
+        "transport": message.transport,
+        "transport_id": message.transport_id,
+        "filename": message.filename,
+        "content_type": message.content_type,
+        "headers": dict(message.headers),
+        "body": message.body,
+        "body_sha256": hashlib.sha256(message.body).hexdigest(),
+        "status": InboxStatus.RECEIVED.value,
+        "attempts": 0,
+        "received_at": utcnow(),
+    }
 
 
 def to_raw_message(row: Any) -> RawMessage:

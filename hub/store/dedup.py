@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -42,3 +43,48 @@ def claim_key(
     d = dedup_keys.c
     owner = conn.execute(select(d.document_id, d.message_id).where(d.dedup_key == key)).one()
     return str(owner.document_id), str(owner.message_id)
+
+
+def claim_keys(
+    conn: Connection, tenant: str, claims: Sequence[tuple[str, str, str, str]]
+) -> dict[str, tuple[str, str]]:
+    """Claim many (key, doc_type, document_id, message_id) at once; each key's holder (document id, message id).
+
+    One multi-row INSERT ... ON CONFLICT DO NOTHING and one read of the holders, whatever the count: a caller
+    knows it claimed a key when the holder is its own message. Within `claims` the first of a repeated key wins.
+    """
+    first: dict[str, tuple[str, str, str, str]] = {}
+    for claim in claims:
+        first.setdefault(claim[0], claim)
+    if not first:
+        return {}
+    now = utcnow()
+    rows = [
+        {
+            "dedup_key": key,
+            "tenant": tenant,
+            "doc_type": doc_type,
+            "document_id": document_id,
+            "message_id": message_id,
+            "created_at": now,
+        }
+        for key, doc_type, document_id, message_id in first.values()
+    ]
+    claimed = set(conn.execute(_claim_returning(conn), rows).scalars())
+    holders = {key: (claim[2], claim[3]) for key, claim in first.items() if key in claimed}
+    d = dedup_keys.c
+    for key in first.keys() - claimed:  # taken before: only these pay a read
+        owner = conn.execute(select(d.document_id, d.message_id).where(d.dedup_key == key)).one()
+        holders[key] = (str(owner.document_id), str(owner.message_id))
+    return holders
+
+
+_CLAIMS_RETURNING: dict[str, Any] = {}
+
+
+def _claim_returning(conn: Connection) -> Any:
+    """The claim statement returning the keys it inserted (multi-row VALUES for many), built once per dialect."""
+    name = conn.dialect.name
+    if name not in _CLAIMS_RETURNING:
+        _CLAIMS_RETURNING[name] = _claim_statement(conn).returning(dedup_keys.c.dedup_key)
+    return _CLAIMS_RETURNING[name]
