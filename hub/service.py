@@ -113,9 +113,8 @@ def _start_scheduler(ctx: HubContext, *, holder: str | None = None) -> Any:
 
 def serve(ctx: HubContext, host: str = "127.0.0.1", port: int = 8080, *, workers: int = 1) -> None:
     """The embedded default in one process: HTTP API, pipeline/outbox workers and the scheduler."""
-    import uvicorn
-
     from hub.api.app import create_app
+    from hub.api.server import run_api
 
     # Uvicorn handles SIGTERM/SIGINT itself, then re-raises the signal once it has shut down; our
     # handler then stops the workers and the scheduler, which finish their round and exit cleanly.
@@ -130,7 +129,7 @@ def serve(ctx: HubContext, host: str = "127.0.0.1", port: int = 8080, *, workers
     for thread in threads:
         thread.start()
     try:
-        uvicorn.run(create_app(ctx), host=host, port=port, log_level="info")
+        run_api(create_app(ctx), host, port)
     finally:
         stop.set()
         for thread in threads:

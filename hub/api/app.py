@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -9,8 +11,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from hub.api import webhooks
 from hub.api.rejections import rejections
+from hub.api.webhook_endpoint import WebhookEndpoint
+from hub.api.webhooks import WebhookIntake
 from hub.context import HubContext
 from hub.errors import ConfigError, HubError
 from hub.jsonable import to_jsonable
@@ -28,8 +31,15 @@ from hub.store.tables import inbox
 
 
 def create_app(ctx: HubContext) -> FastAPI:
-    app = FastAPI(title="hub", version="0.1.0")
-    webhook_connections = webhooks.Connections(ctx)
+    intake = WebhookIntake(ctx)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        intake.close()
+
+    app = FastAPI(title="hub", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(WebhookEndpoint, intake=intake)  # POST /webhooks/{connection}: see hub.api.webhook_endpoint
 
     @app.get("/health")
     def health() -> dict[str, Any]:
@@ -76,24 +86,6 @@ def create_app(ctx: HubContext) -> FastAPI:
             stmt = stmt.where(inbox.c.status == status)
         with read_only(ctx.engine) as conn:
             return [{**row._mapping, "received_at": row.received_at.isoformat()} for row in conn.execute(stmt)]
-
-    @app.post("/webhooks/{connection}")
-    async def webhook(connection: str, request: Request) -> JSONResponse:
-        """Verify the raw delivery first, then store it in the inbox; 200 only once it is committed.
-
-        Unknown connection 404; body over the connection's `max_webhook_bytes` (default 1 MiB) 413; bad
-        signature 401 with nothing stored but the connection's rejection counter; a redelivered event id
-        200 with status `duplicate`, nothing new stored. A worker processes the inbox, not this request.
-        """
-        cached = webhook_connections.cached(connection)
-        if cached is not None:
-            record = webhooks.lookup(ctx, webhook_connections, connection, cached)
-        else:
-            record = await run_in_threadpool(webhooks.lookup, ctx, webhook_connections, connection)
-        body = await webhooks.read_body(request, webhooks.max_bytes(record))
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        received = await run_in_threadpool(webhooks.receive, ctx, record, headers, body)
-        return JSONResponse(received.body(), 401 if received.status == "rejected" else 200)
 
     @app.post("/messages/{connection}")
     async def post_message(connection: str, request: Request, filename: str | None = None, process: bool = True):

@@ -6,23 +6,27 @@ import hashlib
 import logging
 import threading
 import time
-from contextlib import AbstractContextManager, nullcontext
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException
+from sqlalchemy import Connection
+from starlette.types import Receive
 
+from hub.api.inbox_writer import InboxWriter
 from hub.api.rejections import count_rejection
 from hub.context import HubContext
 from hub.errors import HubError
 from hub.model.ids import new_id
-from hub.pipeline.inbox import insert_raw
+from hub.pipeline.inbox import insert_raws
 from hub.plugins.capabilities import Capability
 from hub.plugins.messages import RawMessage
 from hub.secrets import redact, secret_values
 from hub.store.connections import ConnectionRecord, get_connection
 from hub.store.db import read_only
-from hub.store.dedup import claim_key
+from hub.store.dedup import claim_keys
 
 log = logging.getLogger(__name__)
 
@@ -101,19 +105,29 @@ def max_bytes(record: ConnectionRecord) -> int:
     return limit if limit > 0 else DEFAULT_MAX_BYTES
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refused with 413 as soon as it is known to exceed `limit` (declared length, then as read)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+class Disconnected(Exception):
+    """The sender hung up before its body was read: nothing to store, nobody to answer."""
+
+
+async def read_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:
+    """The raw body from ASGI `receive`, refused with 413 as soon as it is known to exceed `limit` (declared
+    length, then as read); `Disconnected` when the sender goes away first."""
+    declared = headers.get("content-length", "").strip()
+    if declared.isdigit() and int(declared) > limit:
         raise HTTPException(413, f"webhook body over {limit} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        event = await receive()
+        if event["type"] == "http.disconnect":
+            raise Disconnected
+        chunk = event.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise HTTPException(413, f"webhook body over {limit} bytes")
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not event.get("more_body", False):
+            return b"".join(chunks)
 
 
 def event_id(headers: dict[str, str]) -> str | None:
@@ -133,53 +147,93 @@ def safe_headers(headers: dict[str, str]) -> dict[str, str]:
     return {k: ("[redacted]" if k in SECRET_HEADERS else v) for k, v in headers.items()}
 
 
-def receive(ctx: HubContext, record: ConnectionRecord, headers: dict[str, str], body: bytes) -> Received:
-    """Verify, then store raw once per event id. Runs in a worker thread; returns only once the row is committed."""
-    try:
-        receiver = ctx.capability(record, Capability.WEBHOOK_RECEIVER)
-    except HubError as exc:
-        # Our own configuration is broken (a missing secret, a bad option): not the sender's fault. 503 makes
-        # the sender retry later, when an operator has fixed it; nothing is counted as a forgery.
-        log.error("webhook connection %s cannot be built: %s", record.name, _redacted(ctx, record, exc))
-        raise HTTPException(503, f"connection {record.name!r} is not ready to receive webhooks") from None
-    try:
-        receiver.verify(headers, body)
-    except HubError as exc:
-        with _writer(ctx), ctx.engine.begin() as conn:
-            count_rejection(conn, ctx.tenant, record.name, exc.code)
-        log.warning("webhook for %s refused at verification: %s", record.name, _redacted(ctx, record, exc))
-        return Received("rejected", code=exc.code)
-    event = event_id(headers)
-    message_id = new_id("msg")
-    with _writer(ctx), ctx.engine.begin() as conn:
-        if event is not None:
-            key = dedup_key(ctx.tenant, record.name, event)
-            owner = claim_key(conn, ctx.tenant, key, DOC_TYPE, message_id, message_id)[1]
-            if owner != message_id:
-                return Received("duplicate", owner)
-        insert_raw(
-            conn,
-            RawMessage(
-                body=body,
-                connection=record.name,
-                transport="webhook",
-                transport_id=event,
-                content_type=headers.get("content-type"),
-                headers=safe_headers(headers),
-                tenant=ctx.tenant,
-                id=message_id,
-            ),
+class WebhookIntake:
+    """The intake of one API process: connection look-ups cached, verification on the event loop (receivers'
+    `verify` is pure CPU: an HMAC over the body), storage through the group-commit writer."""
+
+    def __init__(self, ctx: HubContext, *, max_batch: int = 256) -> None:
+        self.ctx = ctx
+        self.connections = Connections(ctx)
+        self.writer: InboxWriter[RawMessage | Refusal] = InboxWriter(ctx.engine, self.write_batch, max_batch=max_batch)
+        self._receivers: dict[str, tuple[ConnectionRecord, Any]] = {}
+
+    def ready(self, name: str) -> tuple[ConnectionRecord, Any] | None:
+        """The connection and its receiver when both are at hand without I/O (cached), else None."""
+        record = self.connections.cached(name)
+        known = self._receivers.get(name)
+        if record is None or known is None or known[0] is not record:
+            return None
+        return known
+
+    def prepare(self, name: str) -> tuple[ConnectionRecord, Any]:
+        """Look the connection up and build its receiver (may read the store and secrets: run it in a thread).
+
+        404 when there is no such connection, 400 when it takes no webhooks, 503 when its configuration is broken
+        (a missing secret, a bad option): not the sender's fault, so it retries later and nothing is counted.
+        """
+        record = lookup(self.ctx, self.connections, name)
+        try:
+            receiver = self.ctx.capability(record, Capability.WEBHOOK_RECEIVER)
+        except HubError as exc:
+            log.error("webhook connection %s cannot be built: %s", record.name, _redacted(self.ctx, record, exc))
+            raise HTTPException(503, f"connection {record.name!r} is not ready to receive webhooks") from None
+        self._receivers[name] = (record, receiver)
+        return record, receiver
+
+    async def receive(self, record: ConnectionRecord, receiver: Any, headers: dict[str, str], body: bytes) -> Received:
+        """Verify, then store raw once per event id; returns only once the row (or the refusal) is committed."""
+        try:
+            receiver.verify(headers, body)
+        except HubError as exc:
+            return await self.writer.run(Refusal(record, exc))
+        message = RawMessage(
+            body=body,
+            connection=record.name,
+            transport="webhook",
+            transport_id=event_id(headers),
+            content_type=headers.get("content-type"),
+            headers=safe_headers(headers),
+            tenant=self.ctx.tenant,
+            id=new_id("msg"),
         )
-    return Received("received", message_id)
+        return await self.writer.run(message)
+
+    def close(self) -> None:
+        self.writer.close()
+
+    def write_batch(self, conn: Connection, jobs: Sequence[RawMessage | Refusal]) -> list[Received]:
+        """Store the deliveries (each event id once) and count the refusals, in the writer's transaction."""
+        tenant = self.ctx.tenant
+        messages = [job for job in jobs if isinstance(job, RawMessage)]
+        keyed = [(m, dedup_key(tenant, m.connection, m.transport_id)) for m in messages if m.transport_id is not None]
+        holders = claim_keys(conn, tenant, [(key, DOC_TYPE, str(m.id), str(m.id)) for m, key in keyed])
+        duplicate_of = {m.id: holders[key][1] for m, key in keyed if holders[key][1] != m.id}
+        insert_raws(conn, [m for m in messages if m.id not in duplicate_of])
+        refused = Counter((job.record.name, job.error.code) for job in jobs if isinstance(job, Refusal))
+        for (name, code), count in refused.items():
+            count_rejection(conn, tenant, name, code, count)
+        answers: list[Received] = []
+        for job in jobs:
+            if isinstance(job, Refusal):
+                log.warning(
+                    "webhook for %s refused at verification: %s",
+                    job.record.name,
+                    _redacted(self.ctx, job.record, job.error),
+                )
+                answers.append(Received("rejected", code=job.error.code))
+            elif job.id in duplicate_of:
+                answers.append(Received("duplicate", duplicate_of[job.id]))
+            else:
+                answers.append(Received("received", job.id))
+        return answers
 
 
-_SQLITE_WRITER = threading.Lock()
+@dataclass(frozen=True)
+class Refusal:
+    """A delivery that failed verification: only counted."""
 
-
-def _writer(ctx: HubContext) -> AbstractContextManager[Any]:
-    """On SQLite, one writing request at a time per process: SQLite has one writer anyway, and threads that queue
-    here wait exactly as long as needed, instead of in the busy handler's growing sleeps (up to 100 ms each)."""
-    return _SQLITE_WRITER if ctx.engine.dialect.name == "sqlite" else nullcontext()
+    record: ConnectionRecord
+    error: HubError
 
 
 def _redacted(ctx: HubContext, record: ConnectionRecord, error: HubError) -> str:

@@ -52,12 +52,11 @@ def api(
     port: int = typer.Option(8080, "--port", help="TCP port."),
 ) -> None:
     """Run the HTTP API alone (production shape: workers and the scheduler run as their own processes)."""
-    import uvicorn
-
     from hub.api.app import create_app
+    from hub.api.server import run_api
 
     _logging()
-    uvicorn.run(create_app(hub(ctx)), host=host, port=port, log_level="info")
+    run_api(create_app(hub(ctx)), host, port)
 
 
 def scheduler(ctx: typer.Context) -> None:
