@@ -274,6 +274,7 @@ class RunningHub:
     env: dict[str, str]
     home: Path
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
     logs: list[Any] = field(default_factory=list)
 
     def spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
@@ -281,7 +282,20 @@ class RunningHub:
         self.logs.append(log)
         proc = subprocess.Popen([*hub_command(), *args], env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.procs.append(proc)
+        self.names.append(name)
         return proc
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) each running process has used so far, by name: api, worker."""
+        tick = os.sysconf("SC_CLK_TCK")
+        out: dict[str, float] = {}
+        for name, proc in zip(self.names, self.procs, strict=True):
+            try:
+                fields = Path(f"/proc/{proc.pid}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            out[name] = (int(fields[11]) + int(fields[12])) / tick
+        return out
 
     def start_worker(self) -> None:
         self.spawn("worker", "worker")
@@ -360,16 +374,62 @@ class SendReport:
         return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
+class Wire:
+    """One keep-alive HTTP/1.1 connection on a plain socket: writes prepared request bytes, reads one answer.
+
+    The load generator shares the machine's cores with the hub, so it must cost little: no HTTP library per
+    request, only a send and a receive (httpx cost more CPU per request than the hub's whole intake)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.sock = socket.create_connection((host, port), timeout=30.0)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.pending = b""
+
+    def exchange(self, request: bytes) -> tuple[int, bytes]:
+        self.sock.sendall(request)
+        while b"\r\n\r\n" not in self.pending:
+            self.pending += self._recv()
+        head, _, rest = self.pending.partition(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(rest) < length:
+            rest += self._recv()
+        self.pending = rest[length:]
+        return status, rest[:length]
+
+    def _recv(self) -> bytes:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        return chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def request_bytes(host: str, path: str, delivery: Delivery) -> bytes:
+    head = [f"POST {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(delivery.body)}"]
+    head += [f"{name}: {value}" for name, value in delivery.headers.items()]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + delivery.body
+
+
 def send(base: str, deliveries: Sequence[Delivery], *, threads: int = 8, rate: float | None = None) -> SendReport:
     """Post every delivery to /webhooks/<connection> from `threads` threads; open-loop at `rate` per second."""
-    url = f"{base}/webhooks/{CONNECTION}"
+    address = httpx.URL(base)
+    host, port = str(address.host), int(address.port or 80)
+    prepared = [request_bytes(f"{host}:{port}", f"/webhooks/{CONNECTION}", d) for d in deliveries]
     report = SendReport()
     lock = threading.Lock()
     counter = itertools.count()
     start = time.perf_counter() + 0.2
 
     def run() -> None:
-        with httpx.Client(timeout=30.0) as client:
+        wire = Wire(host, port)
+        try:
             while True:
                 i = next(counter)
                 if i >= len(deliveries):
@@ -380,18 +440,22 @@ def send(base: str, deliveries: Sequence[Delivery], *, threads: int = 8, rate: f
                     time.sleep(wait)
                 delivery = deliveries[i]
                 try:
-                    response = client.post(url, content=delivery.body, headers=delivery.headers)
+                    status, body = wire.exchange(prepared[i])
                     elapsed = time.perf_counter() - due
-                    answer = response.json().get("status", "other") if response.content else "other"
-                except (httpx.HTTPError, ValueError) as exc:
+                    answer = json.loads(body).get("status", "other") if body else "other"
+                except (OSError, ValueError) as exc:
                     with lock:
                         report.errors.append(f"{delivery.event}: {type(exc).__name__}: {exc}")
+                    wire.close()
+                    wire = Wire(host, port)
                     continue
                 with lock:
-                    report.codes[response.status_code] += 1
+                    report.codes[status] += 1
                     report.answers[answer] += 1
-                    report.by_kind.setdefault(delivery.kind, Counter())[answer] += 1
+                    report.by_kind.setdefault(delivery.kind, Counter()).update([answer])
                     report.latencies.append(elapsed)
+        finally:
+            wire.close()
 
     pool = [threading.Thread(target=run, name=f"storm-{n}", daemon=True) for n in range(threads)]
     began = time.perf_counter()
@@ -483,6 +547,11 @@ class Run:
     report: SendReport
     drain_seconds: float
     problems: list[str]
+    cpu: dict[str, float]  # CPU seconds used during the storm: api, worker (when it ran), client (this process)
+
+    def cpu_share(self, name: str) -> float:
+        """Cores' worth of CPU the process used while the storm ran (1.0 = one core all the time)."""
+        return self.cpu.get(name, 0.0) / self.report.seconds if self.report.seconds else 0.0
 
 
 def run_on(
@@ -527,7 +596,11 @@ def _run(
     during: bool,
 ) -> Run:
     with running_hub(url, home, schema=schema, worker=during) as hub:
+        before, client_before = hub.cpu_seconds(), time.process_time()
         report = send(hub.base, deliveries, threads=threads, rate=rate)
+        after, client_after = hub.cpu_seconds(), time.process_time()
+        cpu = {name: after[name] - before.get(name, 0.0) for name in after}
+        cpu["client"] = client_after - client_before
         if not during:
             hub.start_worker()
         began = time.perf_counter()
@@ -535,7 +608,7 @@ def _run(
         drain = time.perf_counter() - began
     problems = [] if drained else ["the inbox was not drained within the timeout"]
     problems += check(engine, deliveries, report)
-    return Run(store, report, drain, problems)
+    return Run(store, report, drain, problems, cpu)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -563,7 +636,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{pacing}, {args.threads} client threads, worker {args.worker} the storm, loopback only, {os.cpu_count()} CPUs"
     )
     print(f"target: p99 < {TARGET_P99_MS:g} ms at {TARGET_RATE:g} req/s")
-    print(f"{'store':<11} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} {'drain s':>8}  result")
+    print("cpu: cores' worth used during the storm by the API process, the worker and this load generator")
+    print(
+        f"{'store':<11} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} {'drain s':>8} "
+        f"{'cpu api':>8} {'worker':>7} {'client':>7}  result"
+    )
     failed = False
     with tempfile.TemporaryDirectory(prefix="hub-webhook-bench-") as tmp:
         for n, store in enumerate(s.strip() for s in args.store.split(",") if s.strip()):
@@ -586,7 +663,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             target = ("target met" if met else "target missed") if rate else "no target (closed loop)"
             print(
                 f"{store:<11} {r.rate:8.0f} {r.percentile(50) * 1000:8.1f} {r.percentile(90) * 1000:8.1f} "
-                f"{r.percentile(99) * 1000:8.1f} {max(r.latencies, default=0) * 1000:8.1f} {run.drain_seconds:8.1f}  "
+                f"{r.percentile(99) * 1000:8.1f} {max(r.latencies, default=0) * 1000:8.1f} {run.drain_seconds:8.1f} "
+                f"{run.cpu_share('api'):8.2f} {run.cpu_share('worker'):7.2f} {run.cpu_share('client'):7.2f}  "
                 f"{verdict}, {target}"
             )
             failed |= bool(run.problems)
