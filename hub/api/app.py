@@ -36,7 +36,7 @@ def create_app(ctx: HubContext) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        intake.close()
+        await run_in_threadpool(intake.close)  # waits for the deliveries still being stored
 
     app = FastAPI(title="hub", version="0.1.0", lifespan=lifespan)
     app.add_middleware(WebhookEndpoint, intake=intake)  # POST /webhooks/{connection}: see hub.api.webhook_endpoint

@@ -69,12 +69,14 @@ class InboxWriter(Generic[Job]):
             thread.join(timeout)
 
     def _ensure_started(self) -> None:
-        if self._thread is not None:
+        """Start the thread on first use, and again should it ever have died; refuse once closed."""
+        thread = self._thread
+        if thread is not None and thread.is_alive() and not self._closed:
             return
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"{self.name} is closed")
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
                 self._thread.start()
 
@@ -105,6 +107,8 @@ class InboxWriter(Generic[Job]):
             conn = self._connection()
             with conn.begin():
                 answers = self.write_batch(conn, [waiting.job for waiting in batch])
+                if len(answers) != len(batch):
+                    raise ValueError(f"write_batch answered {len(answers)} of {len(batch)} jobs")
             return [(True, answer) for answer in answers]
         except Exception as exc:
             self._drop_connection()

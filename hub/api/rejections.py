@@ -1,4 +1,4 @@
-"""Webhook deliveries refused at verification: one counter per connection, for operators (GET /health)."""
+"""Webhook deliveries refused at verification: a counter per connection, for operators (GET /webhooks/rejections)."""
 
 from __future__ import annotations
 

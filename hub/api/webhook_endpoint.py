@@ -22,7 +22,8 @@ class WebhookEndpoint:
     (bench/webhooks.py). Answers: 200 `received` or `duplicate` once stored; 401 `rejected` (bad signature:
     only counted); 404 unknown connection; 400 a connection that takes no webhooks; 413 body over the
     connection's `max_webhook_bytes` (default 1 MiB); 503 a connection whose configuration is broken.
-    Errors carry `{"detail": ...}` like the rest of the API.
+    Those errors carry `{"detail": ...}` like the rest of the API; an unexpected failure (the database down) is the
+    server's plain 500, and the sender retries.
     """
 
     def __init__(self, app: ASGIApp, intake: WebhookIntake) -> None:

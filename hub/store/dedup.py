@@ -50,8 +50,10 @@ def claim_keys(
 ) -> dict[str, tuple[str, str]]:
     """Claim many (key, doc_type, document_id, message_id) at once; each key's holder (document id, message id).
 
-    One multi-row INSERT ... ON CONFLICT DO NOTHING and one read of the holders, whatever the count: a caller
-    knows it claimed a key when the holder is its own message. Within `claims` the first of a repeated key wins.
+    One multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING the keys it took; only a key taken before pays a
+    read of its holder. A caller knows it claimed a key when the holder is its own message. Within `claims` the
+    first of a repeated key wins. Keys are inserted in sorted order, so concurrent callers on PostgreSQL claiming
+    overlapping keys wait for each other instead of deadlocking.
     """
     first: dict[str, tuple[str, str, str, str]] = {}
     for claim in claims:
@@ -68,7 +70,7 @@ def claim_keys(
             "message_id": message_id,
             "created_at": now,
         }
-        for key, doc_type, document_id, message_id in first.values()
+        for key, doc_type, document_id, message_id in (first[key] for key in sorted(first))
     ]
     claimed = set(conn.execute(_claim_returning(conn), rows).scalars())
     holders = {key: (claim[2], claim[3]) for key, claim in first.items() if key in claimed}
