@@ -13,6 +13,8 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
 
+from hub.store.db import POLL_WRITE_LOCK
+
 log = logging.getLogger(__name__)
 
 Job = TypeVar("Job")
@@ -121,7 +123,7 @@ class InboxWriter(Generic[Job]):
         """The writer's own connection, held between batches: no pool check-out, liveness ping or reset per batch
         (three round trips to PostgreSQL that a batch of one delivery would otherwise pay)."""
         if self._conn is None:
-            self._conn = self.engine.connect()
+            self._conn = self.engine.connect().execution_options(**{POLL_WRITE_LOCK: True})
         return self._conn
 
     def _drop_connection(self) -> None:
