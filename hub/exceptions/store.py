@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from hub.exceptions.errors import ExceptionNotFound, IllegalExceptionTransition, MissingSummary, UnknownAction
 from hub.exceptions.kinds import ExceptionKind, kind_spec, parse_kind
@@ -134,8 +134,7 @@ def raise_exception(
         raise MissingSummary(f"a {kind} exception needs a summary of what happened")
     facts: dict[str, Any] = to_jsonable(dict(detail or {}), normalize_decimals=True)
     key = dedup_key or default_dedup_key(kind, order_id, facts)
-    if order_id is not None:
-        order_status(conn, tenant, order_id)  # the order must exist before anything is written
+    status = order_status(conn, tenant, order_id) if order_id is not None else None  # the order must exist
     now = utcnow()
     new = {
         "id": new_id("exc"),
@@ -150,19 +149,46 @@ def raise_exception(
         "created_at": now,
         "updated_at": now,
     }
-    claim = insert_ignore(conn, exceptions, ["tenant", "dedup_key"]).values(**new).returning(exceptions.c.id)
-    inserted = conn.execute(claim).first() is not None  # (rowcount is not reliable for ON CONFLICT on psycopg)
-    row = conn.execute(select(exceptions).where(exceptions.c.tenant == tenant, exceptions.c.dedup_key == key)).one()
-    record = record_from_row(row)
-    if inserted and order_id is not None:
+    # (rowcount is not reliable for ON CONFLICT on psycopg: RETURNING tells whether the row went in)
+    if conn.execute(_claim_statement(conn), new).first() is None:
+        return record_from_row(conn.execute(_BY_DEDUP_KEY, {"tenant": tenant, "dedup_key": key}).one())
+    record = ExceptionRecord(
+        id=new["id"],
+        tenant=tenant,
+        order_id=order_id,
+        kind=kind,
+        state=ExceptionState.OPEN,
+        summary=summary,
+        suggested_action=suggested,
+        detail=facts,
+        dedup_key=key,
+        created_at=now,
+        updated_at=now,
+    )
+    if order_id is not None and status is not None:
         add_timeline_event(
             conn,
             tenant,
             order_id,
             f"exception {kind}: {summary}",
             {"exception_id": record.id, "kind": kind.value, "suggested_action": suggested},
+            status=status,
         )
     return record
+
+
+_BY_DEDUP_KEY = select(exceptions).where(
+    exceptions.c.tenant == bindparam("tenant"), exceptions.c.dedup_key == bindparam("dedup_key")
+)
+_CLAIMS: dict[str, Any] = {}
+
+
+def _claim_statement(conn: Connection) -> Any:
+    """INSERT ... ON CONFLICT (tenant, dedup_key) DO NOTHING RETURNING id, values as parameters: built once."""
+    name = conn.dialect.name
+    if name not in _CLAIMS:
+        _CLAIMS[name] = insert_ignore(conn, exceptions, ["tenant", "dedup_key"]).returning(exceptions.c.id)
+    return _CLAIMS[name]
 
 
 def get_exception(conn: Connection, tenant: str, exception_id: str, *, lock: bool = False) -> ExceptionRecord:

@@ -5,38 +5,49 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from hub.exceptions.errors import ExceptionNotFound
 from hub.jsonable import to_jsonable
 from hub.model.ids import new_id, utcnow
 from hub.store.tables import order_events, orders
 
+_STATUS = select(orders.c.status).where(orders.c.tenant == bindparam("tenant"), orders.c.id == bindparam("order_id"))
+_INSERT_EVENT = order_events.insert()
+
 
 def order_status(conn: Connection, tenant: str, order_id: str) -> str:
     """The order's current status; ExceptionNotFound when the tenant has no such order."""
-    status = conn.execute(
-        select(orders.c.status).where(orders.c.tenant == tenant, orders.c.id == order_id)
-    ).scalar_one_or_none()
+    status = conn.execute(_STATUS, {"tenant": tenant, "order_id": order_id}).scalar_one_or_none()
     if status is None:
         raise ExceptionNotFound(f"no order {order_id!r} for tenant {tenant!r}")
     return str(status)
 
 
-def add_timeline_event(conn: Connection, tenant: str, order_id: str, reason: str, detail: Mapping[str, Any]) -> str:
-    """Write an event with from_status = to_status = the order's current status; returns the event id."""
-    status = order_status(conn, tenant, order_id)
+def add_timeline_event(
+    conn: Connection,
+    tenant: str,
+    order_id: str,
+    reason: str,
+    detail: Mapping[str, Any],
+    *,
+    status: str | None = None,
+) -> str:
+    """Write an event with from_status = to_status = the order's current status (read unless the caller, who has
+    just read it in this transaction, passes it); returns the event id."""
+    status = status if status is not None else order_status(conn, tenant, order_id)
     event_id = new_id("evt")
     conn.execute(
-        order_events.insert().values(
-            id=event_id,
-            tenant=tenant,
-            order_id=order_id,
-            from_status=status,
-            to_status=status,
-            reason=reason,
-            detail=to_jsonable(dict(detail), normalize_decimals=True),
-            at=utcnow(),
-        )
+        _INSERT_EVENT,
+        {
+            "id": event_id,
+            "tenant": tenant,
+            "order_id": order_id,
+            "from_status": status,
+            "to_status": status,
+            "reason": reason,
+            "detail": to_jsonable(dict(detail), normalize_decimals=True),
+            "at": utcnow(),
+        },
     )
     return event_id
