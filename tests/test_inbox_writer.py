@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -89,6 +89,15 @@ async def wait_entered(recorder: Recorder) -> None:
     assert await asyncio.to_thread(recorder.entered.wait, WAIT), "the writer never started a batch"
 
 
+async def hold_first_then_queue(
+    writer: InboxWriter[Any], recorder: Recorder, first: int, jobs: Iterable[int]
+) -> tuple[asyncio.Future[Any], asyncio.Future[list[Any]]]:
+    """Run `first`, wait until its batch is held inside its transaction, then queue `jobs` behind it."""
+    held = asyncio.ensure_future(writer.run(first))
+    await wait_entered(recorder)
+    return held, await queue_all([writer.run(job) for job in jobs])
+
+
 async def queue_all(coroutines: Sequence[Any]) -> asyncio.Future[list[Any]]:
     """Start the coroutines (each queues its job at its first step) and return their gathered answers to await."""
     gathered = asyncio.gather(*coroutines, return_exceptions=True)
@@ -113,9 +122,7 @@ def test_jobs_queued_while_a_batch_runs_share_the_next_batch_and_each_gets_its_a
             return call_soon_threadsafe(*args, **kw)
 
         loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
-        first = asyncio.ensure_future(writer.run(0))
-        await wait_entered(recorder)
-        rest = await queue_all([writer.run(job) for job in range(1, 50)])
+        first, rest = await hold_first_then_queue(writer, recorder, 0, range(1, 50))
         recorder.release.set()
         return await asyncio.wait_for(first, WAIT), await asyncio.wait_for(rest, WAIT)
 
@@ -132,9 +139,7 @@ def test_a_batch_holds_at_most_max_batch_jobs(store: Engine, writers: Callable[.
     writer = writers(store, recorder, max_batch=4)
 
     async def scenario() -> list[Any]:
-        first = asyncio.ensure_future(writer.run(0))
-        await wait_entered(recorder)
-        rest = await queue_all([writer.run(job) for job in range(1, 11)])
+        first, rest = await hold_first_then_queue(writer, recorder, 0, range(1, 11))
         recorder.release.set()
         return [await asyncio.wait_for(first, WAIT), *await asyncio.wait_for(rest, WAIT)]
 
@@ -174,9 +179,7 @@ def test_one_bad_job_fails_alone_and_the_rest_of_its_batch_is_stored(
     writer = writers(store, recorder)
 
     async def scenario() -> list[Any]:
-        first = asyncio.ensure_future(writer.run(100))
-        await wait_entered(recorder)
-        rest = await queue_all([writer.run(job) for job in range(1, 11)])
+        first, rest = await hold_first_then_queue(writer, recorder, 100, range(1, 11))
         recorder.release.set()
         return [await asyncio.wait_for(first, WAIT), *await asyncio.wait_for(rest, WAIT)]
 
@@ -261,9 +264,7 @@ def test_close_finishes_the_queued_jobs_then_stops_the_thread(
     writer = writers(store, recorder)
 
     async def scenario() -> list[Any]:
-        first = asyncio.ensure_future(writer.run(0))
-        await wait_entered(recorder)
-        rest = await queue_all([writer.run(job) for job in range(1, 6)])
+        first, rest = await hold_first_then_queue(writer, recorder, 0, range(1, 6))
         closing = asyncio.ensure_future(asyncio.to_thread(writer.close, WAIT))
         await asyncio.sleep(0.05)
         assert not closing.done()  # close waits for the jobs queued before it

@@ -18,10 +18,9 @@ from starlette.types import Message, Receive, Scope, Send
 from hub.api.app import create_app
 from hub.api.webhook_endpoint import WebhookEndpoint
 from hub.context import HubContext
-from hub.store.connections import ConnectionRecord, add_connection
 from hub.store.db import read_only
 from hub.store.tables import dedup_keys, inbox, webhook_rejections
-from tests.test_webhook_intake import INTAKE_ADAPTER, SECRET, headers_for, order_body, sign
+from tests.test_webhook_intake import add_intake_connections, headers_for, order_body, sign
 
 SMALL = 400
 """max_webhook_bytes of the `small` connection."""
@@ -37,31 +36,7 @@ class Api:
 @pytest.fixture
 def api(hub_ctx: HubContext) -> Iterator[Api]:
     """The API with its lifespan running: `shop` and `small` take signed webhooks, `files` takes none."""
-    hub_ctx.registry.register(INTAKE_ADAPTER)
-    hub_ctx.environ = {**hub_ctx.environ, "INTAKE_SECRET": SECRET}
-    refs = {"webhook_secret": "INTAKE_SECRET"}
-    with hub_ctx.engine.begin() as conn:
-        add_connection(conn, ConnectionRecord(name="shop", adapter="test_intake", channel="shop:a", secret_refs=refs))
-        add_connection(
-            conn,
-            ConnectionRecord(
-                name="small",
-                adapter="test_intake",
-                channel="shop:b",
-                secret_refs=refs,
-                options={"max_webhook_bytes": SMALL},
-            ),
-        )
-        add_connection(
-            conn,
-            ConnectionRecord(
-                name="unset",
-                adapter="test_intake",
-                channel="shop:c",
-                secret_refs={"webhook_secret": "NOT_SET_ANYWHERE"},
-            ),
-        )
-        add_connection(conn, ConnectionRecord(name="files", adapter="test_json", channel="files:x"))
+    add_intake_connections(hub_ctx, SMALL)
     app = create_app(hub_ctx)
     with TestClient(app) as client:
         yield Api(hub_ctx, app, client)
@@ -239,15 +214,7 @@ def test_a_client_gone_mid_body_gets_no_answer_and_nothing_is_stored(api: Api) -
 
 
 def test_lifespan_passes_through_and_shutdown_stops_the_intake_writer(hub_ctx: HubContext) -> None:
-    hub_ctx.registry.register(INTAKE_ADAPTER)
-    hub_ctx.environ = {**hub_ctx.environ, "INTAKE_SECRET": SECRET}
-    with hub_ctx.engine.begin() as conn:
-        add_connection(
-            conn,
-            ConnectionRecord(
-                name="shop", adapter="test_intake", channel="shop:a", secret_refs={"webhook_secret": "INTAKE_SECRET"}
-            ),
-        )
+    add_intake_connections(hub_ctx)
     before = set(threading.enumerate())
     with TestClient(create_app(hub_ctx)) as client:
         body = order_body()

@@ -88,12 +88,13 @@ def headers_for(body: bytes, event: str | None = None, **extra: str) -> dict[str
     return headers
 
 
-@pytest.fixture
-def client(hub_ctx: HubContext) -> Iterator[TestClient]:
-    hub_ctx.registry.register(INTAKE_ADAPTER)
-    hub_ctx.environ = {**hub_ctx.environ, "INTAKE_SECRET": SECRET}
+def add_intake_connections(ctx: HubContext, small_limit: int = 400) -> None:
+    """`shop` and `small` (max_webhook_bytes `small_limit`) take signed webhooks, `unset` has no secret set,
+    `files` takes no webhooks."""
+    ctx.registry.register(INTAKE_ADAPTER)
+    ctx.environ = {**ctx.environ, "INTAKE_SECRET": SECRET}
     refs = {"webhook_secret": "INTAKE_SECRET"}
-    with hub_ctx.engine.begin() as conn:
+    with ctx.engine.begin() as conn:
         add_connection(conn, ConnectionRecord(name="shop", adapter="test_intake", channel="shop:a", secret_refs=refs))
         add_connection(
             conn,
@@ -102,7 +103,7 @@ def client(hub_ctx: HubContext) -> Iterator[TestClient]:
                 adapter="test_intake",
                 channel="shop:b",
                 secret_refs=refs,
-                options={"max_webhook_bytes": 400},
+                options={"max_webhook_bytes": small_limit},
             ),
         )
         add_connection(
@@ -115,6 +116,11 @@ def client(hub_ctx: HubContext) -> Iterator[TestClient]:
             ),
         )
         add_connection(conn, ConnectionRecord(name="files", adapter="test_json", channel="files:x"))
+
+
+@pytest.fixture
+def client(hub_ctx: HubContext) -> Iterator[TestClient]:
+    add_intake_connections(hub_ctx)
     with TestClient(create_app(hub_ctx)) as test_client:
         yield test_client
 
