@@ -150,7 +150,7 @@ def raise_exception(
         "updated_at": now,
     }
     # (rowcount is not reliable for ON CONFLICT on psycopg: RETURNING tells whether the row went in)
-    if conn.execute(_claim_statement(conn), new).first() is None:
+    if conn.execute(insert_ignore(conn, exceptions, ["tenant", "dedup_key"], returning=["id"]), new).first() is None:
         return record_from_row(conn.execute(_BY_DEDUP_KEY, {"tenant": tenant, "dedup_key": key}).one())
     record = ExceptionRecord(
         id=new["id"],
@@ -165,7 +165,7 @@ def raise_exception(
         created_at=now,
         updated_at=now,
     )
-    if order_id is not None and status is not None:
+    if order_id is not None:
         add_timeline_event(
             conn,
             tenant,
@@ -180,15 +180,6 @@ def raise_exception(
 _BY_DEDUP_KEY = select(exceptions).where(
     exceptions.c.tenant == bindparam("tenant"), exceptions.c.dedup_key == bindparam("dedup_key")
 )
-_CLAIMS: dict[str, Any] = {}
-
-
-def _claim_statement(conn: Connection) -> Any:
-    """INSERT ... ON CONFLICT (tenant, dedup_key) DO NOTHING RETURNING id, values as parameters: built once."""
-    name = conn.dialect.name
-    if name not in _CLAIMS:
-        _CLAIMS[name] = insert_ignore(conn, exceptions, ["tenant", "dedup_key"]).returning(exceptions.c.id)
-    return _CLAIMS[name]
 
 
 def get_exception(conn: Connection, tenant: str, exception_id: str, *, lock: bool = False) -> ExceptionRecord:

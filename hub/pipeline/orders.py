@@ -23,8 +23,8 @@ from hub.model.order import AMENDABLE, Order, OrderStatus
 from hub.outbox.enqueue import Outgoing
 from hub.rules.facts import OrderFacts
 from hub.rules.planner import priority_of
-from hub.store.sql import insert_ignore
-from hub.store.tables import allocations, dedup_keys, order_events, order_lines, orders, reservations
+from hub.store.dedup import claim_keys
+from hub.store.tables import allocations, order_events, order_lines, orders, reservations
 
 
 @dataclass
@@ -199,33 +199,13 @@ class OrderBatch:
         A key some other worker claimed first (this batch saw no order yet, but it committed one
         meanwhile) turns the document into a duplicate of that worker's.
         """
-        todo = sorted((p for p in self.planned if p.action in {"create", "amend"}), key=lambda p: p.key)
-        if not todo:
-            return
-        now = utcnow()
-        rows = [
-            {
-                "dedup_key": p.key,
-                "tenant": self.tenant,
-                "doc_type": Order.doc_type,
-                "document_id": p.order_id,
-                "message_id": p.message_id,
-                "created_at": now,
-            }
-            for p in todo
-        ]
-        self.conn.execute(insert_ignore(self.conn, dedup_keys, ["dedup_key"]), rows)
+        todo = [p for p in self.planned if p.action in {"create", "amend"}]
+        holders = claim_keys(self.conn, self.tenant, [(p.key, Order.doc_type, p.order_id, p.message_id) for p in todo])
         # Each planned document has its own fresh id: the key is ours when the stored id is that id.
-        owners = dict(
-            self.conn.execute(
-                select(dedup_keys.c.dedup_key, dedup_keys.c.document_id).where(
-                    dedup_keys.c.dedup_key.in_([p.key for p in todo])
-                )
-            ).all()
-        )
         for p in todo:
-            if owners[p.key] != p.order_id:
-                p.action, p.order_id = "duplicate", owners[p.key]
+            holder = holders[p.key][0]
+            if holder != p.order_id:
+                p.action, p.order_id = "duplicate", holder
 
     def skus(self) -> set[str]:
         """The SKUs whose stock rows the batch will change: new lines, and what amended orders held."""

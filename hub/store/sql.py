@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Insert
 
+_INSERT_IGNORE: dict[tuple[str, Table, tuple[str, ...], tuple[str, ...]], Insert] = {}
 
-def insert_ignore(conn: Connection, table: Table, conflict_cols: list[str]) -> Insert:
-    """INSERT ... ON CONFLICT (cols) DO NOTHING for SQLite and PostgreSQL."""
-    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    return dialect.insert(table).on_conflict_do_nothing(index_elements=conflict_cols)
+
+def insert_ignore(
+    conn: Connection, table: Table, conflict_cols: Sequence[str], *, returning: Sequence[str] = ()
+) -> Insert:
+    """INSERT ... ON CONFLICT (cols) DO NOTHING [RETURNING cols] for SQLite and PostgreSQL.
+
+    Built once per dialect and shape: a hot path that executes it with parameter rows (rather than `.values()`)
+    pays neither the building nor the cache-key walk of a statement made afresh each time.
+    """
+    key = (conn.dialect.name, table, tuple(conflict_cols), tuple(returning))
+    stmt = _INSERT_IGNORE.get(key)
+    if stmt is None:
+        dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+        stmt = dialect.insert(table).on_conflict_do_nothing(index_elements=list(conflict_cols))
+        if returning:
+            stmt = stmt.returning(*(table.c[name] for name in returning))
+        _INSERT_IGNORE[key] = stmt
+    return stmt
 
 
 def upsert(conn: Connection, table: Table, conflict_cols: list[str], update: dict[str, Any]) -> Any:
