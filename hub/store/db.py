@@ -10,6 +10,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
+BUSY_TIMEOUT_SECONDS = 60
+"""How long a SQLite connection waits for another's write lock before it fails with "database is locked"."""
+BUSY_TIMEOUT_PRAGMA = f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}"
+
 
 def hub_home() -> Path:
     """The folder for config, the embedded database and outbound files (HUB_HOME, default ./.hub)."""
@@ -32,7 +36,7 @@ def make_engine(url: str | None = None, *, schema: str | None = None, **kw: Any)
     url = url or database_url()
     schema = schema or os.environ.get("HUB_DATABASE_SCHEMA")
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False}, **kw)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False}, **kw)
         _tune_sqlite(engine)
         return engine
     kw.setdefault("pool_pre_ping", True)
@@ -55,7 +59,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute(BUSY_TIMEOUT_PRAGMA)
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
@@ -77,7 +81,7 @@ POLL_WRITE_LOCK = "hub_poll_write_lock"
 trying every half millisecond instead of in SQLite's busy handler, whose sleeps grow to 100 ms. A writer that
 sleeps 100 ms between tries almost never finds the lock free while a busy worker takes it again at once."""
 LOCK_POLL_SECONDS = 0.0005
-LOCK_WAIT_SECONDS = 60.0
+LOCK_WAIT_SECONDS = BUSY_TIMEOUT_SECONDS
 
 
 def _begin_polling(dbapi_conn: Any) -> None:
@@ -97,7 +101,7 @@ def _begin_polling(dbapi_conn: Any) -> None:
                     raise
             time.sleep(LOCK_POLL_SECONDS)
     finally:
-        dbapi_conn.execute("PRAGMA busy_timeout=60000")
+        dbapi_conn.execute(BUSY_TIMEOUT_PRAGMA)
 
 
 @contextmanager
