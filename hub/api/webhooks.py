@@ -84,18 +84,6 @@ class Connections:
         return record
 
 
-def lookup(
-    ctx: HubContext, connections: Connections, name: str, record: ConnectionRecord | None = None
-) -> ConnectionRecord:
-    """The connection a delivery is addressed to; 404 when there is none, 400 when it takes no webhooks."""
-    record = record or connections.get(name)
-    if record is None:
-        raise HTTPException(404, f"no connection {name!r}")
-    if not ctx.offers(record, Capability.WEBHOOK_RECEIVER):
-        raise HTTPException(400, f"connection {name!r} (adapter {record.adapter}) does not receive webhooks")
-    return record
-
-
 def max_bytes(record: ConnectionRecord) -> int:
     value = record.options.get(MAX_BYTES_OPTION)
     try:
@@ -171,7 +159,11 @@ class WebhookIntake:
         404 when there is no such connection, 400 when it takes no webhooks, 503 when its configuration is broken
         (a missing secret, a bad option): not the sender's fault, so it retries later and nothing is counted.
         """
-        record = lookup(self.ctx, self.connections, name)
+        record = self.connections.get(name)
+        if record is None:
+            raise HTTPException(404, f"no connection {name!r}")
+        if not self.ctx.offers(record, Capability.WEBHOOK_RECEIVER):
+            raise HTTPException(400, f"connection {name!r} (adapter {record.adapter}) does not receive webhooks")
         try:
             receiver = self.ctx.capability(record, Capability.WEBHOOK_RECEIVER)
         except HubError as exc:
