@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -47,11 +46,10 @@ class WebhookEndpoint:
         await send({"type": "http.response.body", "body": body})
 
     async def _answer(self, name: str, scope: Scope, receive: Receive) -> tuple[int, dict[str, Any]]:
-        ready = self.intake.ready(name)
-        record, receiver = ready if ready is not None else await run_in_threadpool(self.intake.prepare, name)
+        ready = await self.intake.resolve(name)
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
-        body = await read_body(receive, headers, max_bytes(record))
-        received = await self.intake.receive(record, receiver, headers, body)
+        body = await read_body(receive, headers, max_bytes(ready.record))
+        received = await self.intake.receive(ready, headers, body)
         return (401 if received.status == "rejected" else 200), received.body()
 
 

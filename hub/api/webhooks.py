@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import HTTPException
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive
 
 from hub.api.inbox_writer import InboxWriter
@@ -52,36 +53,13 @@ class Received:
         return {"status": self.status, "message_id": self.message_id}
 
 
-class Connections:
-    """Connection records by name, read at most every `ttl` seconds: a storm of deliveries for one connection
-    costs one look-up per `ttl`, not one per request. A connection added is seen at once (misses are not kept);
-    a change or removal within `ttl` seconds."""
+@dataclass(frozen=True)
+class Ready:
+    """A connection's record and webhook receiver, as read at `read_at` (time.monotonic)."""
 
-    def __init__(self, ctx: HubContext, ttl: float = 2.0) -> None:
-        self.ctx = ctx
-        self.ttl = ttl
-        self._known: dict[str, tuple[float, ConnectionRecord]] = {}
-        self._lock = threading.Lock()
-
-    def cached(self, name: str) -> ConnectionRecord | None:
-        """The record when it was read less than `ttl` seconds ago (no I/O: fine on the event loop)."""
-        with self._lock:
-            hit = self._known.get(name)
-        return hit[1] if hit is not None and time.monotonic() - hit[0] < self.ttl else None
-
-    def get(self, name: str) -> ConnectionRecord | None:
-        now = time.monotonic()
-        hit = self.cached(name)
-        if hit is not None:
-            return hit
-        with read_only(self.ctx.engine) as conn:
-            record = get_connection(conn, self.ctx.tenant, name, missing_ok=True)
-        with self._lock:
-            if record is None:
-                self._known.pop(name, None)
-            else:
-                self._known[name] = (now, record)
-        return record
+    record: ConnectionRecord
+    receiver: Any
+    read_at: float
 
 
 def max_bytes(record: ConnectionRecord) -> int:
@@ -136,46 +114,92 @@ def safe_headers(headers: dict[str, str]) -> dict[str, str]:
 
 
 class WebhookIntake:
-    """The intake of one API process: connection look-ups cached, verification on the event loop (receivers'
-    `verify` is pure CPU: an HMAC over the body), storage through the group-commit writer."""
+    """The intake of one API process: connections and their receivers cached, verification on the event loop
+    (receivers' `verify` is pure CPU: an HMAC over the body), storage through the group-commit writer.
 
-    def __init__(self, ctx: HubContext, *, max_batch: int = 256) -> None:
+    A connection is read again once its entry is `ttl` seconds old, in the background, while deliveries go on
+    using the entry they have (stale while revalidating): a storm never waits for a look-up, and never piles
+    one look-up per request onto the thread pool when an entry expires. A connection added is seen at once
+    (misses are not kept, and concurrent misses share one look-up); a change or a removal once the refresh
+    that follows `ttl` has read it (a changed record, options or secret references, gets a new receiver). An
+    entry past `max_stale` (its refreshes failing or hanging) is not served.
+    """
+
+    def __init__(self, ctx: HubContext, *, max_batch: int = 256, ttl: float = 2.0, max_stale: float = 30.0) -> None:
         self.ctx = ctx
-        self.connections = Connections(ctx)
+        self.ttl = ttl
+        self.max_stale = max(max_stale, ttl)
         self.writer: InboxWriter[RawMessage | Refusal] = InboxWriter(ctx.engine, self.write_batch, max_batch=max_batch)
-        self._receivers: dict[str, tuple[ConnectionRecord, Any]] = {}
+        self._ready: dict[str, Ready] = {}
+        self._loading: dict[str, asyncio.Task[Ready]] = {}
+        self._built_from: dict[str, ConnectionRecord] = {}
 
-    def ready(self, name: str) -> tuple[ConnectionRecord, Any] | None:
-        """The connection and its receiver when both are at hand without I/O (cached), else None."""
-        record = self.connections.cached(name)
-        known = self._receivers.get(name)
-        if record is None or known is None or known[0] is not record:
-            return None
-        return known
+    async def resolve(self, name: str) -> Ready:
+        """The connection's record and receiver: cached, else read once however many deliveries ask at once.
+
+        Raises the HTTPException `prepare` raises (404, 400, 503); event-loop only.
+        """
+        entry = self._ready.get(name)
+        if entry is not None:
+            age = time.monotonic() - entry.read_at
+            if age < self.ttl:
+                return entry
+            loading = self._load(name)
+            if age < self.max_stale:
+                return entry
+        else:
+            loading = self._load(name)
+        return await asyncio.shield(loading)
+
+    def _load(self, name: str) -> asyncio.Task[Ready]:
+        """The one look-up of `name` under way, started when there is none."""
+        task = self._loading.get(name)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._read(name), name=f"webhook-connection-{name}")
+            task.add_done_callback(_retrieved)
+            self._loading[name] = task
+        return task
+
+    async def _read(self, name: str) -> Ready:
+        try:
+            read_at = time.monotonic()
+            record, receiver = await run_in_threadpool(self.prepare, name)
+            entry = self._ready[name] = Ready(record, receiver, read_at)
+            return entry
+        except BaseException:
+            self._ready.pop(name, None)  # gone, not webhook-capable, broken or unreadable: the next delivery asks
+            raise
+        finally:
+            self._loading.pop(name, None)
 
     def prepare(self, name: str) -> tuple[ConnectionRecord, Any]:
-        """Look the connection up and build its receiver (may read the store and secrets: run it in a thread).
+        """Look the connection up and build its receiver (reads the store and secrets: run it in a thread).
 
         404 when there is no such connection, 400 when it takes no webhooks, 503 when its configuration is broken
         (a missing secret, a bad option): not the sender's fault, so it retries later and nothing is counted.
         """
-        record = self.connections.get(name)
+        with read_only(self.ctx.engine) as conn:
+            record = get_connection(conn, self.ctx.tenant, name, missing_ok=True)
         if record is None:
             raise HTTPException(404, f"no connection {name!r}")
         if not self.ctx.offers(record, Capability.WEBHOOK_RECEIVER):
             raise HTTPException(400, f"connection {name!r} (adapter {record.adapter}) does not receive webhooks")
+        if self._built_from.get(name) != record:  # changed (options, secret references): build it anew
+            self.ctx.forget(name)
+            self._built_from.pop(name, None)
         try:
             receiver = self.ctx.capability(record, Capability.WEBHOOK_RECEIVER)
+            self._built_from[name] = record
         except HubError as exc:
             log.error("webhook connection %s cannot be built: %s", record.name, _redacted(self.ctx, record, exc))
             raise HTTPException(503, f"connection {record.name!r} is not ready to receive webhooks") from None
-        self._receivers[name] = (record, receiver)
         return record, receiver
 
-    async def receive(self, record: ConnectionRecord, receiver: Any, headers: dict[str, str], body: bytes) -> Received:
+    async def receive(self, ready: Ready, headers: dict[str, str], body: bytes) -> Received:
         """Verify, then store raw once per event id; returns only once the row (or the refusal) is committed."""
+        record = ready.record
         try:
-            receiver.verify(headers, body)
+            ready.receiver.verify(headers, body)
         except HubError as exc:
             return await self.writer.run(Refusal(record, exc))
         message = RawMessage(
@@ -226,6 +250,17 @@ class Refusal:
 
     record: ConnectionRecord
     error: HubError
+
+
+def _retrieved(task: asyncio.Task[Ready]) -> None:
+    """A look-up nobody awaited (a background refresh) failed: say so once, not as 'never retrieved'."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if isinstance(exc, HTTPException):
+        log.info("webhook connection refresh: %s %s", exc.status_code, exc.detail)
+    elif exc is not None:
+        log.warning("webhook connection refresh failed: %r", exc)
 
 
 def _redacted(ctx: HubContext, record: ConnectionRecord, error: HubError) -> str:
