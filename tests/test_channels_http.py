@@ -262,6 +262,13 @@ def test_call_on_429_without_retry_after_penalizes_one_second() -> None:
     assert b.wait_time() == pytest.approx(1.1)
 
 
+def test_call_on_429_without_retry_after_blocks_a_slow_bucket_for_one_refill() -> None:
+    b, _ = bucket(rate=1 / 180, burst=20)  # SP-API searchOrders: one token every three minutes
+    with client_for(lambda r: httpx.Response(429)) as client, pytest.raises(RateLimited):
+        call(client, "GET", "/x", what="orders", bucket=b)
+    assert b.wait_time() == pytest.approx(360.0)  # the 180 s block, then 180 s to refill one token from empty
+
+
 def test_call_maps_timeouts_and_transport_failures_to_transient_errors() -> None:
     def timeout(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("slow", request=request)

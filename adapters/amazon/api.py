@@ -103,9 +103,7 @@ class SpApi:
                     json=json,
                     headers=headers,
                 )
-            except RateLimited as exc:
-                if exc.retry_after is None:
-                    bucket.penalize(1.0 / op.rate)
+            except RateLimited as exc:  # `call` has blocked the bucket (Retry-After, else one token's refill)
                 last = exc
             except TransientError as exc:
                 last = exc

@@ -19,6 +19,8 @@ from hub.outbox.actions import error_for_status
 
 REQUEST_ID_HEADERS = ("x-amzn-requestid", "x-request-id", "x-shopify-request-id", "x-mirakl-request-id")
 EXCERPT_CHARS = 300
+MIN_PAUSE_AFTER_429 = 1.0
+"""Seconds a bucket gives no token after a 429 that carries no Retry-After, at the least."""
 
 _SECRET_PATTERNS = (
     # order matters: an `Authorization: Bearer <token>` loses its token before the key=value pass sees it
@@ -90,6 +92,11 @@ class TokenBucket:
                     return waited
             self._sleep(wait)
             waited += wait
+
+    def pause_after_429(self) -> float:
+        """How long a 429 without Retry-After blocks the bucket: one token's refill, and at least a second (a
+        slow operation such as SP-API searchOrders refills one token in three minutes)."""
+        return max(MIN_PAUSE_AFTER_429, 1.0 / self.rate)
 
     def penalize(self, seconds: float) -> None:
         """Empty the bucket and give no tokens for `seconds` (after a 429 / Retry-After)."""
@@ -201,7 +208,7 @@ def call(
         return check_response(response, what=what)
     except RateLimited as exc:
         if bucket is not None and getattr(exc, "status", None) == 429:
-            bucket.penalize(exc.retry_after if exc.retry_after is not None else 1.0)
+            bucket.penalize(exc.retry_after if exc.retry_after is not None else bucket.pause_after_429())
         raise
 
 
