@@ -3,10 +3,12 @@ and no process-global state; off with HUB_METRICS=off."""
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
@@ -117,3 +119,24 @@ def test_endpoint_can_be_turned_off(engine: Engine, registry: Registry, tmp_path
     assert client.get("/metrics").status_code == 404
     assert metrics_enabled({}) and metrics_enabled({"HUB_METRICS": "1"})
     assert not metrics_enabled({"HUB_METRICS": "False"})
+
+
+def test_a_broken_alerts_file_leaves_the_anomaly_figures_out_and_the_api_up(
+    engine: Engine, registry: Registry, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    seed(engine)
+    settings = tmp_path / "alerts.yaml"
+    settings.write_text("volume_minimum: [not, a, number\n")
+    client = _app(engine, tmp_path, registry, {"HUB_METRICS": "on"})
+    with caplog.at_level(logging.ERROR, logger="hub.api.metrics"):
+        first, second = samples(client.get("/metrics").text), samples(client.get("/metrics").text)
+    for got in (first, second):
+        assert got[key("hub_alert_settings_valid")] == 0
+        assert got[key("hub_orders", tenant="t1", status="shipped")] == 4
+        assert not [name for name, _ in got if name in {"hub_alerts", "hub_alert", "hub_acks_overdue"}]
+    logged = [r.getMessage() for r in caplog.records if "alert settings" in r.getMessage()]
+    assert len(logged) == 1 and "alerts.yaml" in logged[0]  # once, not at every scrape
+    settings.write_text("volume_min: 50\n")  # mended: read at the next scrape, no restart
+    mended = samples(client.get("/metrics").text)
+    assert mended[key("hub_alert_settings_valid")] == 1
+    assert mended[key("hub_alerts", tenant="t1", kind="volume_drop", severity="warning")] == 0

@@ -21,6 +21,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Connection, Engine, func, select, union
 
 from hub.context import HubContext
+from hub.errors import ConfigError
 from hub.kpis import AlertKind, AlertSettings, compute_kpis, detect_anomalies, load_alert_settings
 from hub.store.db import read_only
 from hub.store.tables import connections, exceptions, inbox, nodes, orders, outbox, partners
@@ -43,14 +44,36 @@ def tenants(conn: Connection) -> list[str]:
 
 
 class HubCollector(Collector):
-    """Reads the hub's figures per tenant from the store at each scrape."""
+    """Reads the hub's figures per tenant from the store at each scrape.
+
+    `settings` are the alert thresholds, or what reads them at each scrape (`alerts.yaml`). When they cannot be
+    read (a broken file: ConfigError), the anomaly figures are left out of that scrape, `hub_alert_settings_valid`
+    says 0 and the error is logged once per distinct message; every other figure is still served.
+    """
 
     def __init__(
-        self, engine: Engine, settings: AlertSettings | None = None, *, clock: Callable[[], datetime] | None = None
+        self,
+        engine: Engine,
+        settings: AlertSettings | Callable[[], AlertSettings] | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.engine = engine
-        self.settings = settings or AlertSettings()
+        fixed = settings if isinstance(settings, AlertSettings) else AlertSettings()
+        self.read_settings: Callable[[], AlertSettings] = settings if callable(settings) else (lambda: fixed)
         self.clock = clock or (lambda: datetime.now(UTC))
+        self._last_settings_error: str | None = None
+
+    def _settings(self) -> AlertSettings | None:
+        try:
+            settings = self.read_settings()
+        except ConfigError as exc:
+            if exc.message != self._last_settings_error:
+                log.error("alert settings unreadable, anomaly metrics left out: %s", exc.message)
+                self._last_settings_error = exc.message
+            return None
+        self._last_settings_error = None
+        return settings
 
     def describe(self) -> list[Metric]:
         return []  # nothing read at registration: the figures exist only at scrape time
@@ -101,9 +124,17 @@ class HubCollector(Collector):
                 labels=["tenant", "quantile"],
             ),
         }
+        settings = self._settings()
+        valid = GaugeMetricFamily(
+            "hub_alert_settings_valid", "1 when alerts.yaml is absent or reads; 0 when broken (no anomaly figures)"
+        )
+        valid.add_metric([], 0 if settings is None else 1)
         with read_only(self.engine) as conn:
             for tenant in tenants(conn):
                 self._tenant(conn, tenant, now, g)
+                if settings is not None:
+                    self._anomalies(conn, tenant, now, settings, g)
+        yield valid
         yield from g.values()
 
     def _tenant(self, conn: Connection, tenant: str, now: datetime, g: dict[str, GaugeMetricFamily]) -> None:
@@ -129,15 +160,6 @@ class HubCollector(Collector):
         stmt = select(n_.code, n_.stock_as_of).where(n_.tenant == tenant, n_.enabled == 1, n_.stock_as_of.is_not(None))
         for code, as_of in conn.execute(stmt):
             g["stock_age"].add_metric([tenant, code], max((now - as_of).total_seconds(), 0.0))
-        counts: dict[tuple[str, str], int] = {}
-        for alert in detect_anomalies(conn, tenant, now, settings=self.settings):
-            counts[(alert.kind, alert.severity)] = counts.get((alert.kind, alert.severity), 0) + 1
-            g["alert"].add_metric([tenant, alert.kind, alert.subject, alert.severity], 1)
-            if alert.kind == AlertKind.ACK_OVERDUE:
-                g["acks"].add_metric([tenant, alert.subject], alert.figures["overdue"])
-        for kind in AlertKind:
-            for severity in ("warning", "critical"):
-                g["alerts"].add_metric([tenant, kind, severity], counts.get((kind, severity), 0))
         today = now.date()
         total = compute_kpis(conn, tenant, since=today - timedelta(days=KPI_DAYS - 1), until=today + timedelta(days=1))
         figures = total.total.as_dict()
@@ -148,17 +170,31 @@ class HubCollector(Collector):
             if figures[key] is not None:
                 g["lead"].add_metric([tenant, quantile], figures[key])
 
+    def _anomalies(
+        self, conn: Connection, tenant: str, now: datetime, settings: AlertSettings, g: dict[str, GaugeMetricFamily]
+    ) -> None:
+        counts: dict[tuple[str, str], int] = {}
+        for alert in detect_anomalies(conn, tenant, now, settings=settings):
+            counts[(alert.kind, alert.severity)] = counts.get((alert.kind, alert.severity), 0) + 1
+            g["alert"].add_metric([tenant, alert.kind, alert.subject, alert.severity], 1)
+            if alert.kind == AlertKind.ACK_OVERDUE:
+                g["acks"].add_metric([tenant, alert.subject], alert.figures["overdue"])
+        for kind in AlertKind:
+            for severity in ("warning", "critical"):
+                g["alerts"].add_metric([tenant, kind, severity], counts.get((kind, severity), 0))
+
 
 def metrics_router(ctx: HubContext) -> APIRouter:
     """`GET /metrics` for the hub behind `ctx` (every tenant of its database); no route when HUB_METRICS=off.
 
-    Alert thresholds come from `alerts.yaml` in the hub's home, read once when the router is built.
+    Alert thresholds come from `alerts.yaml` in the hub's home, read at each scrape (as the console reads them):
+    a broken file leaves the anomaly figures out, it does not stop the API from starting.
     """
     router = APIRouter(include_in_schema=False)
     if not metrics_enabled(ctx.environ):
         return router
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(HubCollector(ctx.engine, load_alert_settings(ctx.home)))
+    registry.register(HubCollector(ctx.engine, lambda: load_alert_settings(ctx.home)))
 
     @router.get("/metrics", name="metrics")
     def metrics(request: Request) -> Response:
