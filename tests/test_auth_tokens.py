@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import typer
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner, Result
 
+from hub.api.app import create_app
 from hub.auth import Principal, Role, authenticate, create_token, list_tokens, revoke_token, token_id_of
+from hub.auth.tokens import USE_RESOLUTION
 from hub.cli import tokens as tokens_cli
 from hub.cli.main import HubGroup
+from hub.context import HubContext
 from hub.errors import ConfigError
+from hub.model.ids import utcnow
+from hub.plugins.registry import Registry
 from hub.store.db import read_only
 from hub.store.tables import api_tokens
 
@@ -29,8 +36,8 @@ def test_a_token_authenticates_as_its_tenant_and_role_and_is_stored_as_a_hash(en
     token = create_token(engine, "acme", Role.OPERATOR, "night shift")
     other = create_token(engine, "globex", "viewer", "auditor")
     assert token != other and token.startswith("hub_tok_")
+    principal = authenticate(engine, token)
     with read_only(engine) as conn:
-        principal = authenticate(conn, token)
         stored = conn.execute(select(api_tokens)).all()
     assert principal == Principal(tenant="acme", role=Role.OPERATOR, token_id=token_id_of(token), name="night shift")
     assert all(token not in repr(tuple(row)) for row in stored)  # the plaintext is nowhere in the store
@@ -43,8 +50,7 @@ def test_a_token_authenticates_as_its_tenant_and_role_and_is_stored_as_a_hash(en
     ["", "nonsense", "Bearer x", "hub_tok_01ABCDEFGHJKMNPQRSTVWXYZ01_short"],
 )
 def test_malformed_tokens_are_refused(engine: Engine, presented: str) -> None:
-    with read_only(engine) as conn:
-        assert authenticate(conn, presented) is None
+    assert authenticate(engine, presented) is None
 
 
 def test_a_tampered_or_revoked_token_is_refused(engine: Engine) -> None:
@@ -55,15 +61,14 @@ def test_a_tampered_or_revoked_token_is_refused(engine: Engine) -> None:
     other_id = token_id_of(create_token(engine, "globex", Role.ADMIN, "x"))
     secret = token[len(f"hub_{token_id}_") :]
     foreign_id = f"hub_{other_id}_{secret}"
-    with read_only(engine) as conn:
-        assert authenticate(conn, tampered) is None
-        assert authenticate(conn, foreign_id) is None  # another row's id with this secret
-        assert authenticate(conn, token) is not None
+    assert authenticate(engine, tampered) is None
+    assert authenticate(engine, foreign_id) is None  # another row's id with this secret
+    assert authenticate(engine, token) is not None
     assert revoke_token(engine, token_id) is True
     assert revoke_token(engine, token_id) is False  # already revoked
     assert revoke_token(engine, "tok_NOPE") is False
+    assert authenticate(engine, token) is None
     with read_only(engine) as conn:
-        assert authenticate(conn, token) is None
         listed = list_tokens(conn, "acme")
     assert [(t.id, t.active) for t in listed] == [(token_id, False)]
 
@@ -114,3 +119,36 @@ def test_hub_tokens_create_list_revoke(hub_cli: Callable[..., Result]) -> None:
     hub_cli("tokens", "create", "--tenant", "acme", "--role", "root", "--name", "x", code=2)
     rows = json.loads(hub_cli("tokens", "list", "--json").stdout)["tokens"]
     assert [r["revoked_at"] is not None for r in rows] == [True, False]
+
+
+def test_a_use_is_recorded_at_most_once_per_resolution(engine: Engine) -> None:
+    token = create_token(engine, "acme", Role.VIEWER, "dashboards")
+
+    def last_used() -> datetime | None:
+        with read_only(engine) as conn:
+            (record,) = list_tokens(conn, "acme")
+        return record.last_used_at
+
+    assert last_used() is None
+    first = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    assert authenticate(engine, token, now=first) is not None
+    assert last_used() == first
+    assert authenticate(engine, token, now=first + USE_RESOLUTION / 2) is not None
+    assert last_used() == first  # within the resolution: no write
+    later = first + USE_RESOLUTION
+    assert authenticate(engine, token, now=later) is not None
+    assert last_used() == later
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert authenticate(engine, tampered, now=later + 10 * USE_RESOLUTION) is None
+    assert last_used() == later  # a refused token is no use of it
+
+
+def test_the_api_and_console_record_a_tokens_use(engine: Engine, registry: Registry, tmp_path: Path) -> None:
+    token = create_token(engine, "default", Role.ADMIN, "ops")
+    ctx = HubContext(engine=engine, registry=registry, home=tmp_path)
+    with TestClient(create_app(ctx)) as client:
+        assert client.get("/api/v1/tokens", headers={"authorization": f"Bearer {token}"}).status_code == 200
+    with read_only(engine) as conn:
+        (record,) = list_tokens(conn)
+    assert record.last_used_at is not None
+    assert abs((utcnow() - record.last_used_at).total_seconds()) < 60

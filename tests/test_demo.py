@@ -132,8 +132,7 @@ def test_the_console_token_signs_in(summary) -> None:
 
     engine = make_engine(f"sqlite:///{Path(summary.home) / 'hub.db'}")
     try:
-        with engine.connect() as conn:
-            principal = authenticate(conn, summary.console_token)
+        principal = authenticate(engine, summary.console_token)
     finally:
         engine.dispose()
     assert principal is not None and principal.role is Role.OPERATOR

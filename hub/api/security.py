@@ -23,7 +23,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hub.auth import Principal, Role, authenticate
 from hub.context import HubContext
 from hub.jsonable import to_jsonable
-from hub.store.db import read_only
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +65,7 @@ def _authenticate(ctx: HubContext, request: Request) -> Principal:
     token = presented_token(request)
     if not token:
         raise Problem(401, "an API token is needed: send `Authorization: Bearer <token>`")
-    with read_only(ctx.engine) as conn:
-        principal = authenticate(conn, token)
+    principal = authenticate(ctx.engine, token)
     if principal is None:
         raise Problem(401, "the API token is unknown, malformed or revoked")
     return principal

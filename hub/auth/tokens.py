@@ -8,17 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from hub.auth.roles import Principal, Role
 from hub.errors import ConfigError
 from hub.model.ids import new_id, utcnow
+from hub.store.db import read_only
 from hub.store.tables import api_tokens
+
+log = logging.getLogger(__name__)
+
+USE_RESOLUTION = timedelta(minutes=1)
+"""How exact a token's `last_used_at` is: it is written at most this often."""
 
 _TOKEN = re.compile(r"^hub_(tok_[0-9A-Z]{26})_([A-Za-z0-9_-]{20,100})$")
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -78,17 +86,35 @@ def token_id_of(token: str) -> str | None:
     return match.group(1) if match else None
 
 
-def authenticate(conn: Connection, presented: str) -> Principal | None:
-    """The principal for a presented token, or None when it is malformed, unknown or revoked."""
+def authenticate(engine: Engine, presented: str, *, now: datetime | None = None) -> Principal | None:
+    """The principal for a presented token, or None when it is malformed, unknown or revoked.
+
+    A token's `last_used_at` is written when it authenticates, at most once per USE_RESOLUTION (a script
+    calling the API in a loop does not write on every request); failing to write it does not refuse the token.
+    """
     match = _TOKEN.match((presented or "").strip())
     if match is None:
         return None
-    row = conn.execute(select(api_tokens).where(api_tokens.c.id == match.group(1))).first()
+    with read_only(engine) as conn:
+        row = conn.execute(select(api_tokens).where(api_tokens.c.id == match.group(1))).first()
     if row is None or row.revoked_at is not None:
         return None
     if not hmac.compare_digest(row.token_sha256, _hash(match.group(0))):
         return None
+    now = now or utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= USE_RESOLUTION:
+        _record_use(engine, row.id, now)
     return Principal(tenant=row.tenant, role=Role(row.role), token_id=row.id, name=row.name)
+
+
+def _record_use(engine: Engine, token_id: str, now: datetime) -> None:
+    t = api_tokens.c
+    stale = or_(t.last_used_at.is_(None), t.last_used_at <= now - USE_RESOLUTION)
+    try:
+        with engine.begin() as conn:
+            conn.execute(api_tokens.update().where(t.id == token_id, stale).values(last_used_at=now))
+    except SQLAlchemyError as exc:
+        log.warning("token %s: its use at %s was not recorded: %s", token_id, now.isoformat(), type(exc).__name__)
 
 
 def revoke_token(engine: Engine, token_id: str) -> bool:

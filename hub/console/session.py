@@ -17,7 +17,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from hub.auth import Principal, Role, authenticate
 from hub.context import HubContext
-from hub.store.db import read_only
 
 COOKIE = "hub_token"
 FLASH_COOKIE = "hub_flash"
@@ -81,8 +80,7 @@ class Sessions:
     def principal(self, token: str | None) -> Principal | None:
         if not token:
             return None
-        with read_only(self.ctx.engine) as conn:
-            return authenticate(conn, token)
+        return authenticate(self.ctx.engine, token)
 
     def session(self, request: Request) -> Session:
         """The signed-in session; NotSignedIn (pages redirect to /login) otherwise."""
