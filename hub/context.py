@@ -46,6 +46,15 @@ class HubContext:
             tenant=os.environ.get("HUB_TENANT", "default"),
         )
 
+    def for_tenant(self, tenant: str) -> HubContext:
+        """This hub (database, registry, home, environment) acting for `tenant`: itself when it already does, else
+        a new context with nothing built yet (callers that serve many tenants keep one per tenant)."""
+        if tenant == self.tenant:
+            return self
+        return HubContext(
+            engine=self.engine, registry=self.registry, tenant=tenant, home=self.home, environ=self.environ
+        )
+
     @property
     def partners(self) -> PartnerDirectory:
         """The tenant's trading partners (stored and `partners/*.yaml`), shared by every built capability."""

@@ -113,13 +113,8 @@ class ApiState:
     contexts: dict[str, HubContext] = field(default_factory=dict)
 
     def for_tenant(self, tenant: str) -> HubContext:
-        if tenant == self.ctx.tenant:
-            return self.ctx
         if tenant not in self.contexts:
-            base = self.ctx
-            self.contexts[tenant] = HubContext(
-                engine=base.engine, registry=base.registry, tenant=tenant, home=base.home, environ=base.environ
-            )
+            self.contexts[tenant] = self.ctx.for_tenant(tenant)
         return self.contexts[tenant]
 
 

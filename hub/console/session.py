@@ -71,10 +71,7 @@ class Sessions:
 
     def context_for(self, tenant: str) -> HubContext:
         if tenant not in self._contexts:
-            base = self.ctx
-            self._contexts[tenant] = HubContext(
-                engine=base.engine, registry=base.registry, tenant=tenant, home=base.home, environ=base.environ
-            )
+            self._contexts[tenant] = self.ctx.for_tenant(tenant)
         return self._contexts[tenant]
 
     def principal(self, token: str | None) -> Principal | None:
