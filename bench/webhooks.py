@@ -5,9 +5,11 @@ Run from the repository root:
     .venv/bin/python -m bench.webhooks                          # 2,000 orders x 5, 500 req/s, SQLite + PostgreSQL
     .venv/bin/python -m bench.webhooks --store sqlite --rate 0  # closed loop: as fast as the client threads send
 
-The hub runs as `hub api` (uvicorn, the app `hub serve` runs) plus `hub worker` (the pipeline), two processes
-on a fresh SQLite file or PostgreSQL schema, with one Shopify connection. Not `hub serve` itself: that would
-also start the scheduler, whose reconciliation poll would call the real shop's host.
+The hub runs on a fresh SQLite file or PostgreSQL schema with one Shopify connection, in one of three layouts
+(`--worker`): `during` (default), `hub api` plus `hub worker`, two processes; `after`, the same with the worker
+started once every delivery is answered (the intake alone); `serve`, `hub serve` (the API and the worker
+process it starts, with the scheduler). The connection's poll interval is a century, so the scheduler never
+calls the real shop's host.
 
 Deliveries are Shopify-shaped (REST order bodies, X-Shopify-Hmac-Sha256 over the raw body, X-Shopify-Topic,
 X-Shopify-Event-Id): every order in `versions` updates, each its own event, plus one more delivery that is either
@@ -66,6 +68,14 @@ SECRET_ENV = {"STORM_SHOPIFY_TOKEN": TOKEN, "STORM_SHOPIFY_WEBHOOK_SECRET": SECR
 FIRST_ID = 820_000_000_000
 BASE_TIME = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SHOPIFY_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+NO_POLL_SECONDS = 100 * 365 * 86_400
+"""The storm connection's poll interval: its next tick is in 2100, so `hub serve`'s scheduler never calls the
+real shop's host (the reconciliation poll is tested against a simulated Admin API instead)."""
+LAYOUTS = {
+    "during": "`hub api` + `hub worker` processes",
+    "after": "`hub api`, then `hub worker` once every delivery is answered",
+    "serve": "`hub serve`: API, worker thread and scheduler in one process",
+}
 
 
 # -- deliveries ---------------------------------------------------------------------------------------------------
@@ -254,7 +264,7 @@ def add_storm_connection(engine: Engine) -> None:
                 name=CONNECTION,
                 adapter="shopify",
                 channel=CHANNEL,
-                options={"shop": SHOP},
+                options={"shop": SHOP, "poll_interval_seconds": NO_POLL_SECONDS},
                 secret_refs={"access_token": "STORM_SHOPIFY_TOKEN", "webhook_secret": "STORM_SHOPIFY_WEBHOOK_SECRET"},
             ),
         )
@@ -290,15 +300,17 @@ class RunningHub:
         return proc
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time (user + system) each running process has used so far, by name: api, worker."""
-        tick = os.sysconf("SC_CLK_TCK")
+        """CPU time (user + system) each running process has used so far, by name: api, worker. The worker
+        processes `hub serve` starts count as `worker`."""
         out: dict[str, float] = {}
         for name, proc in zip(self.names, self.procs, strict=True):
-            try:
-                fields = Path(f"/proc/{proc.pid}/stat").read_text().rpartition(")")[2].split()
-            except OSError:
+            own = _proc_stat(proc.pid)
+            if own is None:
                 continue
-            out[name] = (int(fields[11]) + int(fields[12])) / tick
+            out[name] = out.get(name, 0.0) + own[1]
+            children = [stat[1] for stat in map(_proc_stat, _pids()) if stat is not None and stat[0] == proc.pid]
+            if children:
+                out["worker"] = out.get("worker", 0.0) + sum(children)
         return out
 
     def start_worker(self) -> None:
@@ -318,11 +330,25 @@ class RunningHub:
             log.close()
 
 
+def _pids() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def _proc_stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds used) of a live process, from /proc; None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def running_hub(
-    database_url: str, home: Path, *, schema: str | None = None, worker: bool = True
+    database_url: str, home: Path, *, schema: str | None = None, worker: bool = True, serve: bool = False
 ) -> Iterator[RunningHub]:
-    """`hub api` on a free loopback port (and `hub worker` unless `worker` is False) on the given database."""
+    """`hub api` on a free loopback port (and `hub worker` unless `worker` is False) on the given database; with
+    `serve`, `hub serve` instead (its process is named `api`; its worker is a thread of it)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(SECRET_ENV)
@@ -332,9 +358,9 @@ def running_hub(
     home.mkdir(parents=True, exist_ok=True)
     hub = RunningHub(f"http://127.0.0.1:{port}", env, home)
     try:
-        api = hub.spawn("api", "api", "--host", "127.0.0.1", "--port", str(port))
+        api = hub.spawn("api", "serve" if serve else "api", "--host", "127.0.0.1", "--port", str(port))
         _wait_healthy(hub.base, api, home / "api.log")
-        if worker:
+        if worker and not serve:
             hub.start_worker()
         yield hub
     finally:
@@ -559,7 +585,7 @@ class Run:
 
 
 def run_on(
-    store: str, deliveries: Sequence[Delivery], *, threads: int, rate: float | None, tmp: Path, worker_during: bool
+    store: str, deliveries: Sequence[Delivery], *, threads: int, rate: float | None, tmp: Path, layout: str
 ) -> Run:
     if store == "sqlite":
         folder = tmp / "sqlite"
@@ -568,9 +594,7 @@ def run_on(
             add_storm_connection(engine)
             url = str(engine.url.render_as_string(hide_password=False))
             home = tmp / "home-sqlite"
-            return _run(
-                store, engine, url, None, deliveries, threads=threads, rate=rate, home=home, during=worker_during
-            )
+            return _run(store, engine, url, None, deliveries, threads=threads, rate=rate, home=home, layout=layout)
     with postgres_database() as (engine, schema):
         add_storm_connection(engine)
         home = tmp / "home-pg"
@@ -583,7 +607,7 @@ def run_on(
             threads=threads,
             rate=rate,
             home=home,
-            during=worker_during,
+            layout=layout,
         )
 
 
@@ -597,15 +621,15 @@ def _run(
     threads: int,
     rate: float | None,
     home: Path,
-    during: bool,
+    layout: str,
 ) -> Run:
-    with running_hub(url, home, schema=schema, worker=during) as hub:
+    with running_hub(url, home, schema=schema, worker=layout == "during", serve=layout == "serve") as hub:
         before, client_before = hub.cpu_seconds(), time.process_time()
         report = send(hub.base, deliveries, threads=threads, rate=rate)
         after, client_after = hub.cpu_seconds(), time.process_time()
         cpu = {name: after[name] - before.get(name, 0.0) for name in after}
         cpu["client"] = client_after - client_before
-        if not during:
+        if layout == "after":
             hub.start_worker()
         began = time.perf_counter()
         drained = wait_drained(engine)
@@ -625,9 +649,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--worker",
-        choices=("during", "after"),
+        choices=tuple(LAYOUTS),
         default="during",
-        help="run `hub worker` during the storm (default) or start it once every delivery is answered",
+        help="; ".join(f"{name}: {text}" for name, text in LAYOUTS.items()) + " (default: during)",
     )
     args = parser.parse_args(argv)
     deliveries = storm(args.orders, forged_share=args.forged, seed=args.seed)
@@ -637,7 +661,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pacing = f"open loop at {rate:g} req/s" if rate else "closed loop"
     print(
         f"webhook storm: {len(deliveries)} deliveries of {args.orders} orders ({dups} redelivered, {forged} forged), "
-        f"{pacing}, {args.threads} client threads, worker {args.worker} the storm, loopback only, {os.cpu_count()} CPUs"
+        f"{pacing}, {args.threads} client threads, {LAYOUTS[args.worker]}, loopback only, {os.cpu_count()} CPUs"
     )
     print(f"target: p99 < {TARGET_P99_MS:g} ms at {TARGET_RATE:g} req/s")
     print("cpu: cores' worth used during the storm by the API process, the worker and this load generator")
@@ -658,9 +682,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 parser.error(f"unknown store {store!r}")
             folder = Path(tmp) / f"run{n}"
             folder.mkdir()
-            run = run_on(
-                store, deliveries, threads=args.threads, rate=rate, tmp=folder, worker_during=args.worker == "during"
-            )
+            run = run_on(store, deliveries, threads=args.threads, rate=rate, tmp=folder, layout=args.worker)
             r = run.report
             met = rate is not None and rate >= TARGET_RATE and r.percentile(99) * 1000 < TARGET_P99_MS
             verdict = "correct" if not run.problems else "WRONG: " + "; ".join(run.problems)

@@ -120,28 +120,26 @@ def _start_scheduler(ctx: HubContext, *, holder: str | None = None) -> Any:
 
 
 def serve(ctx: HubContext, host: str = "127.0.0.1", port: int = 8080, *, workers: int = 1) -> None:
-    """The embedded default in one process: HTTP API, pipeline/outbox workers and the scheduler."""
+    """The embedded default from one command: the HTTP API in this process; the pipeline and outbox workers and
+    the polling scheduler in `workers` `hub worker` processes it starts, watches and stops (hub.background).
+
+    The workers are processes, not threads of the API: the pipeline's CPU (about as much as the intake's under a
+    webhook storm) would otherwise share one GIL with the API and set its latency. They read the same
+    environment as this process, so `ctx` must be the environment's (as the CLI builds it).
+    """
     from hub.api.app import create_app
     from hub.api.server import run_api
+    from hub.background import WorkerProcesses
 
-    # Uvicorn handles SIGTERM/SIGINT itself, then re-raises the signal once it has shut down; our
-    # handler then stops the workers and the scheduler, which finish their round and exit cleanly.
-    stop = _stop_on_signals()
-    threads = [
-        threading.Thread(target=run_worker, args=(ctx,), kwargs={"stop": stop}, daemon=True, name=f"worker-{i}")
-        for i in range(workers)
-    ]
-    threads.append(
-        threading.Thread(target=run_scheduler, args=(ctx,), kwargs={"stop": stop}, daemon=True, name="scheduler")
-    )
-    for thread in threads:
-        thread.start()
+    # Uvicorn handles SIGTERM/SIGINT itself, then raises the signal again once it has shut down: this handler
+    # takes that second one, so the worker processes are stopped in order and `hub serve` exits 0.
+    _stop_on_signals()
+    background = WorkerProcesses(workers)
+    background.start()
     try:
         run_api(create_app(ctx), host, port)
     finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=10)
+        background.stop()
 
 
 def _stop_on_signals() -> threading.Event:

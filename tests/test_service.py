@@ -24,6 +24,8 @@ from hub.store.db import read_only
 from hub.store.tables import inbox, orders, outbox
 from tests.support.adapters import RecordingSink
 
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
 ORDER = {
     "external_id": "S1",
     "currency": "EUR",
@@ -54,17 +56,44 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_hub_serve_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
+def child_pids(pid: int) -> list[int]:
+    """The live processes whose parent is `pid` (from /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_hub_serve_answers_processes_in_its_worker_process_and_stops_all_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "HUB_HOME": str(tmp_path / "home")}
     env.pop("HUB_DATABASE_URL", None)
+    env.pop("HUB_DATABASE_SCHEMA", None)
     hub = Path(sys.executable).with_name("hub")
+    subprocess.run(
+        [str(hub), "connections", "add", "files", "--adapter", "order_files"], env=env, check=True, capture_output=True
+    )
     proc = subprocess.Popen(
         [str(hub), "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+    workers: list[int] = []
     try:
         health = None
         for _ in range(200):  # wait for it to listen (bounded)
@@ -75,7 +104,20 @@ def test_hub_serve_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
                 time.sleep(0.05)
         assert health == {"status": "ok", "tenant": "default"}
         assert httpx.get(f"http://127.0.0.1:{port}/orders").json() == []
+        workers = child_pids(proc.pid)
+        assert len(workers) == 1, "one worker process (pipeline, outbox, scheduler) beside the API"
+        body = (FIXTURES / "order_files" / "orders-2024-05-01.csv").read_bytes()
+        queued = httpx.post(f"http://127.0.0.1:{port}/messages/files?process=false", content=body, timeout=10)
+        assert queued.status_code == 202  # stored only: the worker process takes it from the inbox
+        found: list = []
+        for _ in range(300):  # bounded: 30 s
+            found = httpx.get(f"http://127.0.0.1:{port}/orders", timeout=5).json()
+            if found:
+                break
+            time.sleep(0.1)
+        assert {o["external_id"] for o in found} >= {"SO-1001"}
     finally:
         proc.send_signal(signal.SIGTERM)
         output = proc.communicate(timeout=30)[0].decode()
     assert proc.returncode == 0, output
+    assert workers and not any(alive(pid) for pid in workers), "the worker process stops with hub serve"

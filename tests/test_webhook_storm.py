@@ -1,11 +1,13 @@
-"""Webhook storm against the real API (`hub api` + `hub worker` processes on loopback), SQLite and PostgreSQL.
+"""Webhook storm against the real hub on loopback, SQLite and PostgreSQL: `hub serve` (the API, and the worker
+process it starts), and the split shape (`hub api` + `hub worker` processes).
 
-400 Shopify orders x 5 deliveries, shuffled: every update of an order once (older revisions often after newer
-ones), plus a redelivery (same X-Shopify-Event-Id) or a forgery (tampered body) of one of them. Once the worker
-has drained the inbox, exactly the 400 orders exist, each at its newest revision, every redelivery was answered
-`duplicate`, every forgery 401 and counted. Then the reconciliation poll (Shopify's Admin API simulated at the
-transport) brings every order again at its newest version: all duplicates, still one order each. The figures
-(requests/s, latency) are bench/webhooks.py's job.
+2,000 Shopify orders x 5 deliveries against `hub serve` (400 against the split shape), shuffled: every update
+of an order once (older revisions often after newer ones), plus a redelivery (same X-Shopify-Event-Id) or a
+forgery (tampered body) of one of them. Once the worker has drained the inbox, exactly those orders exist,
+each at its newest revision, every redelivery was answered `duplicate`, every forgery 401 and counted. Then
+the reconciliation poll (Shopify's Admin API simulated at the transport) brings every order again at its
+newest version: all duplicates, still one order each. The figures (requests/s, latency) are
+bench/webhooks.py's job.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from hub.store.tables import orders
 from hub.testing.databases import postgres_url
 
 ORDERS = 400
+ORDERS_BY_LAYOUT = {"serve": 2000, "split": ORDERS}
+"""`hub serve` takes the issue's whole storm (10,000 deliveries); the split shape a fifth of it."""
 
 
 def test_the_storm_is_shuffled_as_promised() -> None:
@@ -56,10 +60,10 @@ def test_the_storm_is_shuffled_as_promised() -> None:
     assert late > ORDERS // 2  # many older revisions arrive after a newer one
 
 
-def run_storm(engine: Engine, url: str, schema: str | None, home: Path) -> None:
+def run_storm(engine: Engine, url: str, schema: str | None, home: Path, layout: str) -> None:
     add_storm_connection(engine)
-    deliveries = storm(ORDERS)
-    with running_hub(url, home, schema=schema) as hub:
+    deliveries = storm(ORDERS_BY_LAYOUT[layout])
+    with running_hub(url, home, schema=schema, serve=layout == "serve") as hub:
         report = send(hub.base, deliveries, threads=6)
         assert wait_drained(engine, timeout=240), "the worker did not drain the inbox"
     assert check(engine, deliveries, report) == []
@@ -88,15 +92,17 @@ def poll_again(engine: Engine, home: Path, deliveries: list) -> None:
         assert conn.execute(select(func.count()).select_from(orders)).scalar_one() == len(newest)
 
 
-def test_storm_on_sqlite(sqlite_engine: Engine, tmp_path: Path) -> None:
-    run_storm(sqlite_engine, str(sqlite_engine.url), None, tmp_path / "home")
+@pytest.mark.parametrize("layout", ["serve", "split"])
+def test_storm_on_sqlite(sqlite_engine: Engine, tmp_path: Path, layout: str) -> None:
+    run_storm(sqlite_engine, str(sqlite_engine.url), None, tmp_path / "home", layout)
 
 
 @pytest.mark.postgres
-def test_storm_on_postgresql(tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", ["serve", "split"])
+def test_storm_on_postgresql(tmp_path: Path, layout: str) -> None:
     from hub.testing.databases import postgres_database
     from tests.conftest import require_postgres
 
     require_postgres()
     with postgres_database() as (engine, schema):
-        run_storm(engine, postgres_url(), schema, tmp_path / "home")
+        run_storm(engine, postgres_url(), schema, tmp_path / "home", layout)

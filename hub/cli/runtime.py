@@ -22,9 +22,9 @@ def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8080, "--port", help="TCP port."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Worker threads for inbox and outbox."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes for inbox and outbox."),
 ) -> None:
-    """Run everything in one process: HTTP API, pipeline and outbox workers, scheduler."""
+    """Run everything from one command: the HTTP API, plus worker processes (pipeline, outbox, scheduler)."""
     from hub.service import serve as run_service
 
     _logging()
