@@ -141,6 +141,15 @@ def test_malformed(name: str, error: type, field: str | None) -> None:
     assert caught.value.location.field == field
 
 
+@pytest.mark.parametrize("price", ["NaN", "Infinity", True])
+def test_a_unit_price_that_is_no_finite_number_is_a_mapping_error_naming_it(price: object) -> None:
+    data = fixture("orders/shipping_two_lines.json")
+    data["order_lines"][0]["price_unit"] = price
+    with pytest.raises(MappingError) as caught:
+        mapper().documents(data, "or11.json")
+    assert caught.value.location.field == "order_lines[0].price_unit"
+
+
 def test_sku_map_translates_and_refuses_unknown() -> None:
     table = SkuMap("acme", {"TSHIRT-RED-M": "SKU-1001", "MUG-BLUE": "SKU-2002"})
     (order,) = documents(FIXTURES / "orders" / "shipping_two_lines.json", table)

@@ -149,6 +149,8 @@ def test_malformed_bodies_raise_typed_errors(name: str, error: type, code: str) 
         ({"customer": "bob"}, "customer"),
         ({"shipping_address": ["not", "an", "object"]}, "shipping_address"),
         ({"shipping_lines": {"title": "DHL"}}, "shipping_lines"),
+        ({"line_items": [{"sku": "A", "quantity": 1, "price": "NaN"}]}, "line_items[0].price"),
+        ({"updated_at": "2026-03-02T09:00:00"}, "updated_at"),
     ],
 )
 def test_a_body_of_the_wrong_shape_is_a_mapping_error_naming_where(change: dict, field: str) -> None:

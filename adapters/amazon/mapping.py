@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from hub.channels import SkuMap
+from hub.channels.values import exact_decimal, utc_timestamp
 from hub.errors import Location, MappingError, ValidationFailed
 from hub.model import Order
 from hub.model.documents import Cancellation
@@ -57,12 +58,9 @@ def parse_time(value: Any, field: str) -> datetime:
     if text is None:
         raise _bad(f"{field} is missing", field)
     try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise _bad(f"{field} {text!r} is not an ISO 8601 time", field) from None
-    if when.tzinfo is None:
-        raise _bad(f"{field} {text!r} has no time zone", field)
-    return when
+        return utc_timestamp(text)
+    except ValueError as exc:
+        raise _bad(f"{field} {text!r} {exc}", field) from None
 
 
 def revision_of(order: Mapping[str, Any]) -> int:
@@ -76,14 +74,12 @@ def money(value: Any, field: str, currency: str | None = None) -> Decimal | None
         return None
     data = _obj(value, field)
     raw = data.get("amount")
-    if isinstance(raw, float | bool) or raw is None:
-        raise _bad(f"{field}.amount {raw!r} is not a decimal amount", f"{field}.amount")
     try:
-        amount = Decimal(str(raw).strip())
-    except InvalidOperation:
+        if isinstance(raw, float):  # SP-API sends amounts as strings; a float has already lost its exactness
+            raise ValueError("is not a decimal amount")
+        amount = exact_decimal(raw)
+    except ValueError:
         raise _bad(f"{field}.amount {raw!r} is not a decimal amount", f"{field}.amount") from None
-    if not amount.is_finite():
-        raise _bad(f"{field}.amount {raw!r} is not a decimal amount", f"{field}.amount")
     code = _text(data.get("currencyCode"))
     if currency is not None and code is not None and code.upper() != currency:
         raise _bad(f"{field} is in {code}, the order in {currency}", f"{field}.currencyCode")

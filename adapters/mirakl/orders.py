@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from adapters.mirakl.states import LINE_NOT_ACCEPTED, Handling, handling
 from hub.channels import SkuMap
+from hub.channels.values import exact_decimal, utc_timestamp
 from hub.errors import DecodeError, HubError, Location, MappingError, RecordError, ValidationFailed
 from hub.geo.countries import alpha2
 from hub.model import Cancellation, LineChange, Order, OrderChange
@@ -45,14 +46,9 @@ def read_order(body: bytes, name: str) -> dict[str, Any]:
 def parse_time(value: Any, *, field: str, name: str) -> datetime:
     """A Mirakl date-time (ISO 8601, `Z` or offset) as an aware UTC datetime; MappingError when unreadable."""
     try:
-        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except (TypeError, ValueError):
-        raise MappingError(
-            f"{name}: {field} {value!r} is not an ISO 8601 date-time", location=_at(name, field)
-        ) from None
-    if when.tzinfo is None:
-        raise MappingError(f"{name}: {field} {value!r} has no time zone", location=_at(name, field))
-    return when.astimezone(UTC)
+        return utc_timestamp(value)
+    except ValueError as exc:
+        raise MappingError(f"{name}: {field} {value!r} {exc}", location=_at(name, field)) from None
 
 
 def revision_of(updated: datetime) -> int:
@@ -75,9 +71,9 @@ def _decimal(value: Any, *, field: str, name: str) -> Decimal:
     if isinstance(value, bool) or value is None:
         raise MappingError(f"{name}: {field} is missing or not a number", location=_at(name, field))
     try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise MappingError(f"{name}: {field} {value!r} is not a number", location=_at(name, field)) from None
+        return exact_decimal(value)
+    except ValueError as exc:
+        raise MappingError(f"{name}: {field} {value!r} {exc}", location=_at(name, field)) from None
 
 
 def _amount(value: Any) -> str | None:

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
 from hub.channels import SkuMap
+from hub.channels.values import exact_decimal, utc_timestamp
 from hub.errors import HubError, Location, MappingError, ValidationFailed
 from hub.model import Order
 from hub.model.documents import Cancellation
@@ -78,28 +79,25 @@ def numeric_id(value: Any) -> str | None:
 
 
 def dec(value: Any, where: str) -> Decimal:
+    """An amount or quantity (0 when absent); MappingError naming `where` when it is no finite number."""
     if value is None or value == "":
         return Decimal(0)
-    if isinstance(value, float):
-        value = repr(value)
     try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise MappingError(f"{where}: {str(value)[:40]!r} is not a number", location=Location(field=where)) from None
+        return exact_decimal(value)
+    except ValueError as exc:
+        raise MappingError(f"{where}: {str(value)[:40]!r} {exc}", location=Location(field=where)) from None
 
 
 def when(value: Any, where: str, *, required: bool = False) -> datetime | None:
+    """A timestamp in UTC (None when absent, unless `required`); MappingError naming `where` when unreadable."""
     if not value:
         if required:
             raise MappingError(f"order has no {where}", location=Location(field=where))
         return None
     try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise MappingError(f"{where}: {str(value)[:40]!r} is not a timestamp", location=Location(field=where)) from None
-    if parsed.tzinfo is None:
-        raise MappingError(f"{where}: timestamp without offset", location=Location(field=where))
-    return parsed.astimezone(UTC)
+        return utc_timestamp(value)
+    except ValueError as exc:
+        raise MappingError(f"{where}: {str(value)[:40]!r} {exc}", location=Location(field=where)) from None
 
 
 def _obj(value: Any, where: str) -> dict[str, Any]:
