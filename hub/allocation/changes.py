@@ -10,9 +10,10 @@ from hub.allocation.allocator import Allocator
 from hub.allocation.reallocate import give_back, held, load_order, replan
 from hub.errors import AmendmentRejected, Location, RecordError
 from hub.model.documents import Cancellation, LineChange, OrderChange
-from hub.model.ids import new_id, utcnow
+from hub.model.ids import utcnow
 from hub.model.order import Order, OrderLine, OrderStatus, check_transition
-from hub.store.tables import order_events, order_lines, orders, reservations
+from hub.store.order_events import add_order_event
+from hub.store.tables import order_lines, orders, reservations
 
 CHANGEABLE = frozenset(
     {OrderStatus.RECEIVED, OrderStatus.ON_HOLD, OrderStatus.BACKORDERED, OrderStatus.ALLOCATED, OrderStatus.RELEASED}
@@ -171,18 +172,7 @@ def cancel_order(conn: Connection, tenant: str, order_id: str, *, reason: str, d
     )
     now = utcnow()
     conn.execute(orders.update().where(orders.c.id == order_id).values(status="cancelled", updated_at=now))
-    conn.execute(
-        order_events.insert().values(
-            id=new_id("evt"),
-            tenant=tenant,
-            order_id=order_id,
-            from_status=order.status.value,
-            to_status="cancelled",
-            reason=reason,
-            detail=detail or {},
-            at=now,
-        )
-    )
+    add_order_event(conn, tenant, order_id, order.status, "cancelled", reason, detail or {}, at=now)
     return sorted(by_node)
 
 

@@ -26,7 +26,8 @@ from hub.model.order import Order, OrderLine, OrderStatus, check_transition
 from hub.model.party import Address, Party
 from hub.outbox.enqueue import Outgoing, enqueue
 from hub.stock.service import publish
-from hub.store.tables import allocations, order_events, order_lines, orders, reservations
+from hub.store.order_events import add_order_event
+from hub.store.tables import allocations, order_lines, orders, reservations
 
 REPLANNABLE = frozenset(
     {OrderStatus.RECEIVED, OrderStatus.ON_HOLD, OrderStatus.BACKORDERED, OrderStatus.ALLOCATED, OrderStatus.RELEASED}
@@ -132,17 +133,8 @@ def replan(
     if status != order.status:
         check_transition(order.status, status)
         conn.execute(orders.update().where(orders.c.id == order_id).values(status=status.value, updated_at=now))
-    conn.execute(
-        order_events.insert().values(
-            id=new_id("evt"),
-            tenant=tenant,
-            order_id=order_id,
-            from_status=order.status.value,
-            to_status=status.value,
-            reason=f"{note}: {allocation.reason}",
-            detail=allocation.detail,
-            at=now,
-        )
+    add_order_event(
+        conn, tenant, order_id, order.status, status, f"{note}: {allocation.reason}", allocation.detail, at=now
     )
     if allocation.reservations:
         conn.execute(reservations.insert(), allocation.reservations)

@@ -9,11 +9,10 @@ from sqlalchemy import Connection, bindparam, select
 
 from hub.exceptions.errors import ExceptionNotFound
 from hub.jsonable import to_jsonable
-from hub.model.ids import new_id, utcnow
-from hub.store.tables import order_events, orders
+from hub.store.order_events import add_order_event
+from hub.store.tables import orders
 
 _STATUS = select(orders.c.status).where(orders.c.tenant == bindparam("tenant"), orders.c.id == bindparam("order_id"))
-_INSERT_EVENT = order_events.insert()
 
 
 def order_status(conn: Connection, tenant: str, order_id: str) -> str:
@@ -36,18 +35,6 @@ def add_timeline_event(
     """Write an event with from_status = to_status = the order's current status (read unless the caller, who has
     just read it in this transaction, passes it); returns the event id."""
     status = status if status is not None else order_status(conn, tenant, order_id)
-    event_id = new_id("evt")
-    conn.execute(
-        _INSERT_EVENT,
-        {
-            "id": event_id,
-            "tenant": tenant,
-            "order_id": order_id,
-            "from_status": status,
-            "to_status": status,
-            "reason": reason,
-            "detail": to_jsonable(dict(detail), normalize_decimals=True),
-            "at": utcnow(),
-        },
+    return add_order_event(
+        conn, tenant, order_id, status, status, reason, to_jsonable(dict(detail), normalize_decimals=True)
     )
-    return event_id

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from sqlalchemy import Connection, select
 
 from hub.errors import IllegalTransition
-from hub.model.ids import new_id, utcnow
+from hub.model.ids import utcnow
 from hub.model.order import OrderStatus, check_transition
 from hub.outbox.rows import OutboxRow
-from hub.store.tables import order_events, orders
+from hub.store.order_events import add_order_event
+from hub.store.tables import orders
 
 log = logging.getLogger(__name__)
 
@@ -78,17 +79,15 @@ def release_order(conn: Connection, row: OutboxRow) -> None:
     ).rowcount
     if not moved:
         return
-    conn.execute(
-        order_events.insert().values(
-            id=new_id("evt"),
-            tenant=row.tenant,
-            order_id=order_id,
-            from_status=current,
-            to_status=OrderStatus.RELEASED.value,
-            reason=f"released to {row.connection}",
-            detail={"outbox_id": row.id},
-            at=now,
-        )
+    add_order_event(
+        conn,
+        row.tenant,
+        order_id,
+        current,
+        OrderStatus.RELEASED,
+        f"released to {row.connection}",
+        {"outbox_id": row.id},
+        at=now,
     )
 
 

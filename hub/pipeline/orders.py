@@ -24,6 +24,7 @@ from hub.outbox.enqueue import Outgoing
 from hub.rules.facts import OrderFacts
 from hub.rules.planner import priority_of
 from hub.store.dedup import claim_keys
+from hub.store.order_events import order_event
 from hub.store.tables import allocations, order_events, order_lines, orders, reservations
 
 
@@ -310,8 +311,8 @@ class OrderBatch:
             for ln in order.lines
         ]
         received = {"message_id": p.message_id, "revision": order.revision}
-        writes.events.append(_event(order.tenant, order_id, before, OrderStatus.RECEIVED, reason, received))
-        decided = _event(
+        writes.events.append(order_event(order.tenant, order_id, before, OrderStatus.RECEIVED, reason, received))
+        decided = order_event(
             order.tenant, order_id, OrderStatus.RECEIVED, allocation.status, allocation.reason, allocation.detail
         )
         writes.events.append(decided)
@@ -321,18 +322,3 @@ class OrderBatch:
         if allocation.reservations:
             writes.touched_skus |= {line.sku for line in order.lines}
         writes.outgoing += release_messages(order, order_id, allocation)
-
-
-def _event(
-    tenant: str, order_id: str, before: OrderStatus | None, after: OrderStatus, reason: str, detail: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "id": new_id("evt"),
-        "tenant": tenant,
-        "order_id": order_id,
-        "from_status": before.value if before else None,
-        "to_status": after.value,
-        "reason": reason,
-        "detail": detail,
-        "at": utcnow(),
-    }

@@ -15,7 +15,8 @@ from hub.model.order import OrderStatus, check_transition
 from hub.model.shipment import Shipment
 from hub.stock.movements import StockMovementError, ship_reserved
 from hub.store.dedup import claim_key
-from hub.store.tables import order_events, order_lines, orders, reservations, shipments
+from hub.store.order_events import add_order_event
+from hub.store.tables import order_lines, orders, reservations, shipments
 
 SHIPPABLE = frozenset(
     {OrderStatus.ALLOCATED, OrderStatus.RELEASED, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.BACKORDERED}
@@ -167,17 +168,15 @@ def _move(
         if target == current:
             continue
         check_transition(current, target)
-        conn.execute(
-            order_events.insert().values(
-                id=new_id("evt"),
-                tenant=tenant,
-                order_id=order_id,
-                from_status=current.value,
-                to_status=target.value,
-                reason=f"shipment {shipment.external_id} from {shipment.source}",
-                detail={"shipment": shipment.external_id, "node": shipment.node},
-                at=now,
-            )
+        add_order_event(
+            conn,
+            tenant,
+            order_id,
+            current,
+            target,
+            f"shipment {shipment.external_id} from {shipment.source}",
+            {"shipment": shipment.external_id, "node": shipment.node},
+            at=now,
         )
         current = target
     conn.execute(orders.update().where(orders.c.id == order_id).values(status=current.value, updated_at=now))
