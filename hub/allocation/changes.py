@@ -12,7 +12,7 @@ from hub.errors import AmendmentRejected, Location, RecordError
 from hub.model.documents import Cancellation, LineChange, OrderChange
 from hub.model.ids import utcnow
 from hub.model.order import Order, OrderLine, OrderStatus, check_transition
-from hub.store.order_events import add_order_event
+from hub.store.order_events import add_order_event, order_event
 from hub.store.tables import order_lines, orders, reservations
 
 CHANGEABLE = frozenset(
@@ -172,7 +172,7 @@ def cancel_order(conn: Connection, tenant: str, order_id: str, *, reason: str, d
     )
     now = utcnow()
     conn.execute(orders.update().where(orders.c.id == order_id).values(status="cancelled", updated_at=now))
-    add_order_event(conn, tenant, order_id, order.status, "cancelled", reason, detail or {}, at=now)
+    add_order_event(conn, order_event(tenant, order_id, order.status, "cancelled", reason, detail or {}, at=now))
     return sorted(by_node)
 
 

@@ -26,7 +26,7 @@ from hub.model.order import Order, OrderLine, OrderStatus, check_transition
 from hub.model.party import Address, Party
 from hub.outbox.enqueue import Outgoing, enqueue
 from hub.stock.service import publish
-from hub.store.order_events import add_order_event
+from hub.store.order_events import add_order_event, order_event
 from hub.store.tables import allocations, order_lines, orders, reservations
 
 REPLANNABLE = frozenset(
@@ -134,7 +134,8 @@ def replan(
         check_transition(order.status, status)
         conn.execute(orders.update().where(orders.c.id == order_id).values(status=status.value, updated_at=now))
     add_order_event(
-        conn, tenant, order_id, order.status, status, f"{note}: {allocation.reason}", allocation.detail, at=now
+        conn,
+        order_event(tenant, order_id, order.status, status, f"{note}: {allocation.reason}", allocation.detail, at=now),
     )
     if allocation.reservations:
         conn.execute(reservations.insert(), allocation.reservations)

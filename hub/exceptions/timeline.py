@@ -9,7 +9,7 @@ from sqlalchemy import Connection, bindparam, select
 
 from hub.exceptions.errors import ExceptionNotFound
 from hub.jsonable import to_jsonable
-from hub.store.order_events import add_order_event
+from hub.store.order_events import add_order_event, order_event
 from hub.store.tables import orders
 
 _STATUS = select(orders.c.status).where(orders.c.tenant == bindparam("tenant"), orders.c.id == bindparam("order_id"))
@@ -36,5 +36,5 @@ def add_timeline_event(
     just read it in this transaction, passes it); returns the event id."""
     status = status if status is not None else order_status(conn, tenant, order_id)
     return add_order_event(
-        conn, tenant, order_id, status, status, reason, to_jsonable(dict(detail), normalize_decimals=True)
+        conn, order_event(tenant, order_id, status, status, reason, to_jsonable(dict(detail), normalize_decimals=True))
     )

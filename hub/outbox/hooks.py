@@ -15,7 +15,7 @@ from hub.errors import IllegalTransition
 from hub.model.ids import utcnow
 from hub.model.order import OrderStatus, check_transition
 from hub.outbox.rows import OutboxRow
-from hub.store.order_events import add_order_event
+from hub.store.order_events import add_order_event, order_event
 from hub.store.tables import orders
 
 log = logging.getLogger(__name__)
@@ -81,13 +81,15 @@ def release_order(conn: Connection, row: OutboxRow) -> None:
         return
     add_order_event(
         conn,
-        row.tenant,
-        order_id,
-        current,
-        OrderStatus.RELEASED,
-        f"released to {row.connection}",
-        {"outbox_id": row.id},
-        at=now,
+        order_event(
+            row.tenant,
+            order_id,
+            current,
+            OrderStatus.RELEASED,
+            f"released to {row.connection}",
+            {"outbox_id": row.id},
+            at=now,
+        ),
     )
 
 

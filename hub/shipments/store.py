@@ -15,7 +15,7 @@ from hub.model.order import OrderStatus, check_transition
 from hub.model.shipment import Shipment
 from hub.stock.movements import StockMovementError, ship_reserved
 from hub.store.dedup import claim_key
-from hub.store.order_events import add_order_event
+from hub.store.order_events import add_order_event, order_event
 from hub.store.tables import order_lines, orders, reservations, shipments
 
 SHIPPABLE = frozenset(
@@ -170,13 +170,15 @@ def _move(
         check_transition(current, target)
         add_order_event(
             conn,
-            tenant,
-            order_id,
-            current,
-            target,
-            f"shipment {shipment.external_id} from {shipment.source}",
-            {"shipment": shipment.external_id, "node": shipment.node},
-            at=now,
+            order_event(
+                tenant,
+                order_id,
+                current,
+                target,
+                f"shipment {shipment.external_id} from {shipment.source}",
+                {"shipment": shipment.external_id, "node": shipment.node},
+                at=now,
+            ),
         )
         current = target
     conn.execute(orders.update().where(orders.c.id == order_id).values(status=current.value, updated_at=now))

@@ -42,18 +42,7 @@ def order_event(
     }
 
 
-def add_order_event(
-    conn: Connection,
-    tenant: str,
-    order_id: str,
-    from_status: Any,
-    to_status: Any,
-    reason: str,
-    detail: Mapping[str, Any] | None = None,
-    *,
-    at: datetime | None = None,
-) -> str:
-    """Insert one event (see `order_event`) in the caller's transaction; returns its id."""
-    row = order_event(tenant, order_id, from_status, to_status, reason, detail, at=at)
-    conn.execute(_INSERT, row)
-    return str(row["id"])
+def add_order_event(conn: Connection, event: Mapping[str, Any]) -> str:
+    """Insert one event row (`order_event`) in the caller's transaction; returns its id."""
+    conn.execute(_INSERT, dict(event))
+    return str(event["id"])
