@@ -17,10 +17,9 @@ from hub.context import HubContext
 from hub.errors import ConfigError
 from hub.model.ids import utcnow
 from hub.plugins.capabilities import Capability
-from hub.scheduler.polling import LEASE_SECONDS, PollReport, default_holder, poll_connection
+from hub.scheduler.polling import LEASE_SECONDS, PollReport, default_holder, poll_connection, stop_connection
 from hub.scheduler.schedule import DEFAULT_INTERVAL_SECONDS, Schedule, schedule_for
-from hub.scheduler.status import poll_failed
-from hub.store.connections import ConnectionRecord, set_enabled
+from hub.store.connections import ConnectionRecord
 from hub.store.db import read_only
 
 log = logging.getLogger(__name__)
@@ -87,13 +86,6 @@ def build_scheduler(
         except Exception:
             log.exception("poll of %s failed; it will run again at its next tick", name)
 
-    def stop_invalid(name: str, error: ConfigError) -> None:
-        log.error("connection %s stopped: %s", name, error.message)
-        with ctx.engine.begin() as conn:
-            set_enabled(conn, ctx.tenant, name, False, error.message)
-        poll_failed(ctx.engine, ctx.tenant, name, error.code, error.message, None)
-        ctx.forget(name)
-
     def sync() -> None:
         """Add jobs for new polling connections, drop those of removed or disabled ones, follow schedule changes.
 
@@ -110,7 +102,7 @@ def build_scheduler(
         wanted: dict[str, Schedule] = {}
         for name, schedule in polling_schedules(ctx).items():
             if isinstance(schedule, ConfigError):
-                stop_invalid(name, schedule)
+                stop_connection(ctx, name, schedule.code, schedule.message)
             else:
                 wanted[f"poll:{name}"] = schedule
         for job in scheduler.get_jobs():

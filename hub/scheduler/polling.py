@@ -169,6 +169,15 @@ def _pages(
             return
 
 
+def stop_connection(ctx: HubContext, name: str, code: str, text: str) -> None:
+    """Disable a connection for an operator to look at (its poll status says why) and drop what was built for it."""
+    with ctx.engine.begin() as conn:
+        set_enabled(conn, ctx.tenant, name, False, text[:MAX_ERROR_CHARS])
+    ctx.forget(name)
+    poll_failed(ctx.engine, ctx.tenant, name, code, text, None)
+    log.error("connection %s stopped (%s): %s", name, code, text)
+
+
 def _failed(
     ctx: HubContext, record: ConnectionRecord, report: PollReport, exc: Exception, backoff: RetryPolicy
 ) -> None:
@@ -177,12 +186,8 @@ def _failed(
     text = error_text(exc, secret_values(ctx, record))
     report.error_code, report.error = decision.code, text
     if decision.action is Action.STOP_CONNECTION:
-        with ctx.engine.begin() as conn:
-            set_enabled(conn, ctx.tenant, record.name, False, text[:MAX_ERROR_CHARS])
-        ctx.forget(record.name)
-        poll_failed(ctx.engine, ctx.tenant, record.name, decision.code, text, None)
+        stop_connection(ctx, record.name, decision.code, text)
         report.outcome, report.stopped = "stopped", text
-        log.error("connection %s stopped (%s): %s", record.name, decision.code, text)
         return
     if decision.action is Action.RATE_LIMITED and decision.delay is not None:
         report.outcome, report.retry_in = "rate_limited", max(decision.delay, 0.0)
