@@ -16,10 +16,14 @@ from hub.model.order import TRANSITIONS, check_transition
 
 def make_order(**kw: object) -> Order:
     base: dict[str, object] = {
-        "source": "shop", "external_id": "1", "currency": "eur",
+        "source": "shop",
+        "external_id": "1",
+        "currency": "eur",
         "ship_to": {"name": "Zoë", "country_code": "fr"},
-        "lines": [{"line_no": 1, "sku": "A", "quantity": "2", "unit_price": "0.10"},
-                  {"line_no": 2, "sku": "B", "quantity": 1, "unit_price": "0.20"}],
+        "lines": [
+            {"line_no": 1, "sku": "A", "quantity": "2", "unit_price": "0.10"},
+            {"line_no": 2, "sku": "B", "quantity": 1, "unit_price": "0.20"},
+        ],
     }
     return Order.model_validate({**base, **kw})
 
@@ -58,8 +62,14 @@ def test_public_json_shape() -> None:
     data = make_order(id="ord_1").public_dict()
     assert {"id", "source", "external_id", "status", "currency", "ship_to", "lines"} <= data.keys()
     assert {"name", "country_code", "postal_code", "city"} <= data["ship_to"].keys()
-    assert data["lines"][0] == {"line_no": 1, "sku": "A", "quantity": "2", "uom": "EA", "unit_price": "0.10",
-                                "description": None}
+    assert data["lines"][0] == {
+        "line_no": 1,
+        "sku": "A",
+        "quantity": "2",
+        "uom": "EA",
+        "unit_price": "0.10",
+        "description": None,
+    }
     assert "tenant" not in data
 
 

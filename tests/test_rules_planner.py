@@ -999,7 +999,7 @@ def test_before_cutoff_is_judged_in_each_nodes_time_zone() -> None:
     assert before_cutoff(datetime(2026, 12, 1, 8, tzinfo=UTC), [NodeProfile("X", 1)]) is None  # no cut-off known
     assert before_cutoff(None, network) is None
     express = rules(
-        'priorities:\n  - {name: express-first, when: \'order.service_level == "express" and order.before_cutoff\', '
+        "priorities:\n  - {name: express-first, when: 'order.service_level == \"express\" and order.before_cutoff', "
         "priority: 10}\n"
     )
     early = order(("A", 1), placed_at=datetime(2026, 12, 1, 9, tzinfo=UTC), service_level="express")

@@ -62,8 +62,9 @@ def test_stock_import_records_movements_and_keeps_reservations(engine: Engine) -
 
 def test_connections_are_tenant_scoped(engine: Engine) -> None:
     with engine.begin() as conn:
-        add_connection(conn, ConnectionRecord(name="c", adapter="x", channel="c", tenant="t1",
-                                              secret_refs={"token": "T1_TOKEN"}))
+        add_connection(
+            conn, ConnectionRecord(name="c", adapter="x", channel="c", tenant="t1", secret_refs={"token": "T1_TOKEN"})
+        )
         add_connection(conn, ConnectionRecord(name="c", adapter="x", channel="c", tenant="t2"))
         set_enabled(conn, "t1", "c", False, "401 from remote")
     with read_only(engine) as conn:
