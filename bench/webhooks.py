@@ -308,7 +308,7 @@ class RunningHub:
             if own is None:
                 continue
             out[name] = out.get(name, 0.0) + own[1]
-            children = [stat[1] for stat in map(_proc_stat, _pids()) if stat is not None and stat[0] == proc.pid]
+            children = [stat[1] for stat in map(_proc_stat, child_pids(proc.pid)) if stat is not None]
             if children:
                 out["worker"] = out.get("worker", 0.0) + sum(children)
         return out
@@ -330,8 +330,10 @@ class RunningHub:
             log.close()
 
 
-def _pids() -> list[int]:
-    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+def child_pids(parent: int) -> list[int]:
+    """The live processes whose parent is `parent` (from /proc)."""
+    pids = (int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
+    return [pid for pid in pids if (stat := _proc_stat(pid)) is not None and stat[0] == parent]
 
 
 def _proc_stat(pid: int) -> tuple[int, float] | None:

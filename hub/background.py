@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,6 @@ class WorkerProcesses:
         count: int = 1,
         *,
         command: Callable[[bool], Sequence[str]] = worker_command,
-        env: Mapping[str, str] | None = None,
         grace: float = 15.0,
         max_pause: float = 30.0,
         check_every: float = 0.5,
@@ -55,7 +54,6 @@ class WorkerProcesses:
             raise ValueError("at least one worker process")
         self.count = count
         self.command = command
-        self.env = dict(env) if env is not None else None
         self.grace = grace
         self.max_pause = max_pause
         self.check_every = check_every
@@ -95,7 +93,6 @@ class WorkerProcesses:
     def _spawn(self, index: int) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
             list(self.command(index == 0)),
-            env=self.env,
             start_new_session=True,
             preexec_fn=_die_with_parent if _prctl is not None else None,
         )
@@ -104,7 +101,7 @@ class WorkerProcesses:
 
     def _watch(self) -> None:
         pauses = [1.0] * self.count
-        started = [self._now()] * self.count
+        started = [time.monotonic()] * self.count
         while not self._stopping.wait(self.check_every):
             for index in range(self.count):
                 with self._lock:
@@ -112,7 +109,7 @@ class WorkerProcesses:
                 code = proc.poll()
                 if code is None:
                     continue
-                if self._now() - started[index] >= self.max_pause:
+                if time.monotonic() - started[index] >= self.max_pause:
                     pauses[index] = 1.0
                 log.error(
                     "worker process %d (pid %d) exited with %s; starting it again in %gs",
@@ -127,8 +124,4 @@ class WorkerProcesses:
                 with self._lock:
                     self.procs[index] = self._spawn(index)
                     self.restarts += 1
-                started[index] = self._now()
-
-    @staticmethod
-    def _now() -> float:
-        return time.monotonic()
+                started[index] = time.monotonic()

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
+from bench.webhooks import child_pids
 from hub.allocation.ledger import set_node, set_on_hand
 from hub.context import HubContext
 from hub.pipeline.inbox import store_raw
@@ -54,20 +55,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def child_pids(pid: int) -> list[int]:
-    """The live processes whose parent is `pid` (from /proc)."""
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rpartition(")")[2].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                out.append(int(entry.name))
-    return out
 
 
 def alive(pid: int) -> bool:
