@@ -143,7 +143,7 @@ def test_a_use_is_recorded_at_most_once_per_resolution(engine: Engine) -> None:
     assert last_used() == later  # a refused token is no use of it
 
 
-def test_the_api_and_console_record_a_tokens_use(engine: Engine, registry: Registry, tmp_path: Path) -> None:
+def test_an_api_call_records_its_tokens_use(engine: Engine, registry: Registry, tmp_path: Path) -> None:
     token = create_token(engine, "default", Role.ADMIN, "ops")
     ctx = HubContext(engine=engine, registry=registry, home=tmp_path)
     with TestClient(create_app(ctx)) as client:
